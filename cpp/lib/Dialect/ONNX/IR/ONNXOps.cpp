@@ -1,0 +1,325 @@
+//===- ONNXOps.cpp - Verifiers, folders and canonicalizations -------------===//
+#include "onnx_mlc/Dialect/ONNX/ONNXOps.h"
+#include "onnx_mlc/Dialect/ONNX/ONNXConstantEval.h"
+#include "onnx_mlc/Dialect/ONNX/ONNXShapeHelpers.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/Matchers.h"
+#include "mlir/IR/PatternMatch.h"
+
+using namespace mlir;
+using namespace onnx_mlc::onnx;
+
+#define GET_OP_CLASSES
+#include "ONNX/ONNXOps.cpp.inc"
+
+namespace onnx_mlc::onnx {
+ConstantOp createConstant(OpBuilder &builder, Location loc, ElementsAttr value) {
+  return ConstantOp::create(builder, loc, value.getType(), nullptr, value,
+                            nullptr, nullptr, nullptr, nullptr, nullptr,
+                            nullptr);
+}
+} // namespace onnx_mlc::onnx
+
+//===----------------------------------------------------------------------===//
+// Verifiers. Type constraints come from ODS; these check what ODS cannot.
+//===----------------------------------------------------------------------===//
+
+static int64_t rankOf(Value v) {
+  auto t = dyn_cast<ShapedType>(v.getType());
+  return t && t.hasRank() ? t.getRank() : -1;
+}
+
+/// Checks the window attributes of a Conv or pooling op against the input.
+static LogicalResult verifyWindow(Operation *op, Value x,
+                                  std::optional<ArrayRef<int64_t>> kernel,
+                                  std::optional<ArrayRef<int64_t>> strides,
+                                  std::optional<ArrayRef<int64_t>> dilations,
+                                  std::optional<ArrayRef<int64_t>> pads) {
+  int64_t rank = rankOf(x);
+  if (rank < 0)
+    return success();
+  if (rank < 3)
+    return op->emitOpError("expects an input of rank >= 3 (N, C, spatial...), got rank ")
+           << rank;
+  size_t spatial = rank - 2;
+  auto check = [&](std::optional<ArrayRef<int64_t>> a, size_t n,
+                   StringRef name) -> LogicalResult {
+    if (a && !a->empty() && a->size() != n)
+      return op->emitOpError() << "expects " << n << " values in '" << name
+                               << "', got " << a->size();
+    return success();
+  };
+  return success(succeeded(check(kernel, spatial, "kernel_shape")) &&
+                 succeeded(check(strides, spatial, "strides")) &&
+                 succeeded(check(dilations, spatial, "dilations")) &&
+                 succeeded(check(pads, 2 * spatial, "pads")));
+}
+
+template <typename ConvLike>
+static LogicalResult verifyConvLike(ConvLike op) {
+  int64_t xRank = rankOf(op.getX()), wRank = rankOf(op.getW());
+  if (xRank >= 0 && wRank >= 0 && xRank != wRank)
+    return op.emitOpError("expects input and weights of the same rank, got ")
+           << xRank << " and " << wRank;
+  if ((int64_t)op.getGroup() < 1)
+    return op.emitOpError("expects group >= 1");
+  return verifyWindow(op, op.getX(), op.getKernelShape(), op.getStrides(),
+                      op.getDilations(), op.getPads());
+}
+
+LogicalResult ConvOp::verify() { return verifyConvLike(*this); }
+LogicalResult FusedConvOp::verify() {
+  StringRef act = getActivation();
+  if (!act.empty() && act != "Relu" && act != "Sigmoid" && act != "Tanh")
+    return emitOpError("unknown activation '") << act << "'";
+  return verifyConvLike(*this);
+}
+
+LogicalResult MaxPoolOp::verify() {
+  if (getKernelShape().empty())
+    return emitOpError("requires 'kernel_shape'");
+  return verifyWindow(*this, getX(), getKernelShape(), getStrides(),
+                      getDilations(), getPads());
+}
+
+LogicalResult AveragePoolOp::verify() {
+  if (getKernelShape().empty())
+    return emitOpError("requires 'kernel_shape'");
+  return verifyWindow(*this, getX(), getKernelShape(), getStrides(),
+                      getDilations(), getPads());
+}
+
+template <typename GemmLike>
+static LogicalResult verifyGemmLike(GemmLike op) {
+  for (Value v : {op.getA(), op.getB()}) {
+    int64_t rank = rankOf(v);
+    if (rank >= 0 && rank != 2)
+      return op.emitOpError("expects 2-D A and B, got rank ") << rank;
+  }
+  return success();
+}
+LogicalResult GemmOp::verify() { return verifyGemmLike(*this); }
+LogicalResult FusedGemmOp::verify() {
+  StringRef act = getActivation();
+  if (!act.empty() && act != "Relu" && act != "Sigmoid" && act != "Tanh")
+    return emitOpError("unknown activation '") << act << "'";
+  return verifyGemmLike(*this);
+}
+
+LogicalResult MatMulOp::verify() {
+  for (Value v : {getA(), getB()})
+    if (rankOf(v) == 0)
+      return emitOpError("does not accept scalars");
+  return success();
+}
+
+LogicalResult ConcatOp::verify() {
+  int64_t rank = -1;
+  for (Value v : getInputs()) {
+    int64_t r = rankOf(v);
+    if (r < 0)
+      continue;
+    if (rank >= 0 && r != rank)
+      return emitOpError("expects inputs of one rank, got ") << rank << " and " << r;
+    rank = r;
+  }
+  if (rank >= 0 && !normalizeAxis((int64_t)getAxis(), rank))
+    return emitOpError("axis ") << (int64_t)getAxis() << " is out of range for rank " << rank;
+  return success();
+}
+
+LogicalResult GatherOp::verify() {
+  int64_t rank = rankOf(getData());
+  if (rank == 0)
+    return emitOpError("expects data of rank >= 1");
+  if (rank > 0 && !normalizeAxis((int64_t)getAxis(), rank))
+    return emitOpError("axis ") << (int64_t)getAxis() << " is out of range for rank " << rank;
+  return success();
+}
+
+LogicalResult TransposeOp::verify() {
+  auto perm = getPerm();
+  if (!perm)
+    return success();
+  int64_t rank = rankOf(getData());
+  if (rank >= 0 && (int64_t)perm->size() != rank)
+    return emitOpError("perm has ") << perm->size() << " entries for rank " << rank;
+  SmallVector<bool> seen(perm->size(), false);
+  for (int64_t p : *perm) {
+    if (p < 0 || p >= (int64_t)perm->size() || seen[p])
+      return emitOpError("perm is not a permutation");
+    seen[p] = true;
+  }
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Folders: constants through the shared evaluator, under kFoldElementLimit.
+//===----------------------------------------------------------------------===//
+
+static OpFoldResult foldToConstant(Operation *op, ArrayRef<Attribute> operands) {
+  SmallVector<Attribute> values =
+      evaluateConstant(op, operands, kFoldElementLimit);
+  return values.empty() ? OpFoldResult() : OpFoldResult(values.front());
+}
+
+/// `x op c` is `x` when c is a splat of `neutral` and does not broadcast x.
+static bool isNeutralOperand(Value x, Value c, Attribute cAttr, double neutral,
+                             Type resultType) {
+  auto dense = dyn_cast_or_null<DenseElementsAttr>(cAttr);
+  if (!dense || !dense.isSplat() || x.getType() != resultType)
+    return false;
+  if (auto f = dyn_cast<FloatType>(dense.getElementType()))
+    return dense.getSplatValue<APFloat>().convertToDouble() == neutral;
+  return dense.getSplatValue<APInt>().getSExtValue() == (int64_t)neutral;
+}
+
+OpFoldResult AddOp::fold(FoldAdaptor adaptor) {
+  if (isNeutralOperand(getA(), getB(), adaptor.getB(), 0.0, getType()))
+    return getA();
+  if (isNeutralOperand(getB(), getA(), adaptor.getA(), 0.0, getType()))
+    return getB();
+  return foldToConstant(*this, adaptor.getOperands());
+}
+OpFoldResult SubOp::fold(FoldAdaptor adaptor) {
+  if (isNeutralOperand(getA(), getB(), adaptor.getB(), 0.0, getType()))
+    return getA();
+  return foldToConstant(*this, adaptor.getOperands());
+}
+OpFoldResult MulOp::fold(FoldAdaptor adaptor) {
+  if (isNeutralOperand(getA(), getB(), adaptor.getB(), 1.0, getType()))
+    return getA();
+  if (isNeutralOperand(getB(), getA(), adaptor.getA(), 1.0, getType()))
+    return getB();
+  return foldToConstant(*this, adaptor.getOperands());
+}
+OpFoldResult DivOp::fold(FoldAdaptor adaptor) {
+  if (isNeutralOperand(getA(), getB(), adaptor.getB(), 1.0, getType()))
+    return getA();
+  return foldToConstant(*this, adaptor.getOperands());
+}
+
+OpFoldResult ConstantOp::fold(FoldAdaptor) { return getValueAttr(); }
+
+OpFoldResult ConstantOfShapeOp::fold(FoldAdaptor adaptor) {
+  return foldToConstant(*this, adaptor.getOperands());
+}
+
+OpFoldResult IdentityOp::fold(FoldAdaptor) {
+  if (getInput().getType() == getType())
+    return getInput();
+  return {};
+}
+
+OpFoldResult ShapeOp::fold(FoldAdaptor adaptor) {
+  return foldToConstant(*this, adaptor.getOperands());
+}
+
+OpFoldResult ConcatOp::fold(FoldAdaptor adaptor) {
+  if (getInputs().size() == 1 && getInputs()[0].getType() == getType())
+    return getInputs()[0];
+  return foldToConstant(*this, adaptor.getOperands());
+}
+
+OpFoldResult GatherOp::fold(FoldAdaptor adaptor) {
+  return foldToConstant(*this, adaptor.getOperands());
+}
+
+OpFoldResult TransposeOp::fold(FoldAdaptor adaptor) {
+  if (auto perm = getPerm())
+    if (llvm::equal(*perm, llvm::seq<int64_t>(0, perm->size())) &&
+        getData().getType() == getType())
+      return getData();
+  return foldToConstant(*this, adaptor.getOperands());
+}
+
+/// Reshape-like ops: the identity when nothing changes, else constant data.
+template <typename Op>
+static OpFoldResult foldReshapeLike(Op op, Value data, Attribute dataAttr) {
+  auto type = dyn_cast<RankedTensorType>(op.getType());
+  if (type && type.hasStaticShape() && data.getType() == type)
+    return data;
+  return foldToConstant(op, {dataAttr});
+}
+
+OpFoldResult ReshapeOp::fold(FoldAdaptor adaptor) {
+  return foldReshapeLike(*this, getData(), adaptor.getData());
+}
+OpFoldResult SqueezeOp::fold(FoldAdaptor adaptor) {
+  return foldReshapeLike(*this, getData(), adaptor.getData());
+}
+OpFoldResult UnsqueezeOp::fold(FoldAdaptor adaptor) {
+  return foldReshapeLike(*this, getData(), adaptor.getData());
+}
+
+//===----------------------------------------------------------------------===//
+// Canonicalization patterns.
+//===----------------------------------------------------------------------===//
+
+namespace {
+#include "ONNX/ONNXCanonicalize.inc"
+
+/// Dropout at inference (no training_mode, or a false constant) passes its
+/// data through; its mask, if used, is all true.
+struct DropoutAtInference : OpRewritePattern<DropoutOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(DropoutOp op,
+                                PatternRewriter &rewriter) const override {
+    Value training = op.getTrainingMode();
+    if (!isa<NoneType>(training.getType())) {
+      DenseElementsAttr mode = getConstantValue(training);
+      if (!mode || mode.getSplatValue<bool>())
+        return failure();
+    }
+    if (op.getData().getType() != op.getOutput().getType())
+      return failure();
+    Value mask = op.getMask();
+    if (!mask.use_empty()) {
+      auto maskType = dyn_cast<RankedTensorType>(mask.getType());
+      if (!maskType || !maskType.hasStaticShape())
+        return failure();
+      Value ones = createConstant(
+          rewriter, op.getLoc(),
+          DenseElementsAttr::get(maskType, rewriter.getBoolAttr(true)));
+      rewriter.replaceAllUsesWith(mask, ones);
+    }
+    rewriter.replaceAllUsesWith(op.getOutput(), op.getData());
+    rewriter.eraseOp(op);
+    return success();
+  }
+};
+
+/// Sum of one input is that input; of two, an Add (which the rest of the
+/// compiler knows best).
+struct SumToAdd : OpRewritePattern<SumOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(SumOp op,
+                                PatternRewriter &rewriter) const override {
+    auto inputs = op.getData_0();
+    if (inputs.size() == 1 && inputs[0].getType() == op.getType()) {
+      rewriter.replaceOp(op, inputs[0]);
+      return success();
+    }
+    if (inputs.size() != 2)
+      return failure();
+    rewriter.replaceOpWithNewOp<AddOp>(op, op.getType(), inputs[0], inputs[1]);
+    return success();
+  }
+};
+} // namespace
+
+void DropoutOp::getCanonicalizationPatterns(RewritePatternSet &results,
+                                            MLIRContext *context) {
+  results.add<DropoutAtInference>(context);
+}
+
+void SumOp::getCanonicalizationPatterns(RewritePatternSet &results,
+                                        MLIRContext *context) {
+  results.add<SumToAdd>(context);
+}
+
+void ReshapeOp::getCanonicalizationPatterns(RewritePatternSet &results,
+                                            MLIRContext *context) {
+  results.add<ReshapeOfReshape>(context);
+}

@@ -1,0 +1,84 @@
+//===- Pipelines.cpp - The compiler's registered pass pipelines -----------===//
+#include "onnx_mlc/Pipelines/Pipelines.h"
+#include "onnx_mlc/Conversion/Passes.h"
+#include "onnx_mlc/Transforms/Passes.h"
+
+#include "mlir/Pass/PassRegistry.h"
+#include "mlir/Transforms/Passes.h"
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/raw_ostream.h"
+
+using namespace mlir;
+
+namespace onnx_mlc {
+
+/// Appends upstream passes given in textual form; they are fixed strings, so
+/// a parse error is a bug in this file.
+static void addUpstream(OpPassManager &pm, StringRef pipeline) {
+  if (failed(parsePassPipeline(pipeline, pm, llvm::errs())))
+    llvm::report_fatal_error("onnx-mlc: bad built-in pipeline: " + pipeline);
+}
+
+void buildOptimizeONNXPipeline(OpPassManager &pm, const PipelineOptions &options) {
+  OpPassManager &fn = pm.nest<func::FuncOp>();
+  fn.addPass(createShapeInferencePass());
+  fn.addPass(createCanonicalizerPass());
+  if (options.optLevel >= 1) {
+    fn.addPass(createConstantPropagationPass({options.foldBudget}));
+    fn.addPass(createShapeInferencePass());
+    fn.addPass(createCanonicalizerPass());
+  }
+  if (options.optLevel >= 2) {
+    fn.addPass(createFuseConvPass());
+    fn.addPass(createFuseGemmPass());
+    fn.addPass(createCanonicalizerPass());
+  }
+  fn.addPass(createShapeInferencePass());
+}
+
+void buildLowerToMemRefPipeline(OpPassManager &pm, const PipelineOptions &options) {
+  pm.addPass(createConvertONNXToLinalgPass());
+  pm.addNestedPass<func::FuncOp>(createCanonicalizerPass());
+  if (options.optLevel >= 2)
+    pm.addNestedPass<func::FuncOp>(createFuseElementwisePass());
+  addUpstream(pm, "func.func(canonicalize,cse),eliminate-empty-tensors,"
+                  "one-shot-bufferize{bufferize-function-boundaries "
+                  "function-boundary-type-conversion=identity-layout-map},"
+                  "buffer-results-to-out-params{hoist-static-allocs modify-public-functions},"
+                  "func.func(canonicalize),buffer-deallocation-pipeline");
+  pm.addNestedPass<func::FuncOp>(createCopiesToLinalgPass());
+  pm.addPass(createEmitCABIPass({options.prefix}));
+}
+
+void buildLowerToLLVMPipeline(OpPassManager &pm, const PipelineOptions &) {
+  addUpstream(pm, "func.func(convert-linalg-to-loops),expand-strided-metadata,"
+                  "lower-affine,convert-scf-to-cf,convert-math-to-llvm,"
+                  "convert-math-to-libm,finalize-memref-to-llvm,"
+                  "convert-arith-to-llvm,convert-index-to-llvm,"
+                  "convert-cf-to-llvm,convert-func-to-llvm,convert-ub-to-llvm,"
+                  "reconcile-unrealized-casts,canonicalize");
+}
+
+void buildCompilePipeline(OpPassManager &pm, const PipelineOptions &options) {
+  buildOptimizeONNXPipeline(pm, options);
+  buildLowerToMemRefPipeline(pm, options);
+  buildLowerToLLVMPipeline(pm, options);
+}
+
+void registerPipelines() {
+  PassPipelineRegistration<PipelineOptions>(
+      "mlc-optimize-onnx", "ONNX-level shape inference, folding and fusion",
+      buildOptimizeONNXPipeline);
+  PassPipelineRegistration<PipelineOptions>(
+      "mlc-lower-to-memref",
+      "Lower ONNX to linalg, bufferize, and add the C ABI entry points",
+      buildLowerToMemRefPipeline);
+  PassPipelineRegistration<PipelineOptions>(
+      "mlc-lower-to-llvm", "Lower the bufferized module to the LLVM dialect",
+      buildLowerToLLVMPipeline);
+  PassPipelineRegistration<PipelineOptions>(
+      "mlc-compile", "The whole compiler: ONNX dialect to LLVM dialect",
+      buildCompilePipeline);
+}
+
+} // namespace onnx_mlc

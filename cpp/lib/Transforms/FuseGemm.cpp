@@ -1,0 +1,85 @@
+//===- FuseGemm.cpp - mlc-fuse-gemm ---------------------------------------===//
+#include "onnx_mlc/Transforms/Passes.h"
+
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+
+namespace onnx_mlc {
+#define GEN_PASS_DEF_FUSEGEMMPASS
+#include "onnx_mlc/Transforms/Passes.h.inc"
+} // namespace onnx_mlc
+
+using namespace mlir;
+using namespace onnx_mlc::onnx;
+
+namespace {
+
+bool isRank(Value v, int64_t rank) {
+  auto t = dyn_cast<RankedTensorType>(v.getType());
+  return t && t.getRank() == rank && t.hasStaticShape();
+}
+
+/// Add(MatMul(a, b), c), with 2-D a and b and c broadcasting to the result
+/// without changing its shape, is Gemm(a, b, c).
+struct MatMulAddToGemm : OpRewritePattern<AddOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(AddOp add, PatternRewriter &rewriter) const override {
+    for (unsigned i = 0; i < 2; ++i) {
+      auto matmul = add->getOperand(i).getDefiningOp<MatMulOp>();
+      Value c = add->getOperand(1 - i);
+      if (!matmul || !matmul->hasOneUse() || !isRank(matmul.getA(), 2) ||
+          !isRank(matmul.getB(), 2) || add.getType() != matmul.getType())
+        continue;
+      auto cType = dyn_cast<RankedTensorType>(c.getType());
+      if (!cType || cType.getRank() > 2)
+        continue;
+      rewriter.replaceOpWithNewOp<FusedGemmOp>(
+          add, add.getType(), matmul.getA(), matmul.getB(), c,
+          rewriter.getF32FloatAttr(1.0f), rewriter.getF32FloatAttr(1.0f),
+          rewriter.getI64IntegerAttr(0), rewriter.getI64IntegerAttr(0),
+          rewriter.getStringAttr(""));
+      rewriter.eraseOp(matmul);
+      return success();
+    }
+    return failure();
+  }
+};
+
+template <typename ActOp>
+struct FoldActivation : OpRewritePattern<ActOp> {
+  using OpRewritePattern<ActOp>::OpRewritePattern;
+  LogicalResult matchAndRewrite(ActOp act, PatternRewriter &rewriter) const override {
+    Value in = act->getOperand(0);
+    Operation *def = in.getDefiningOp();
+    if (!def || !in.hasOneUse() || act->getResult(0).getType() != in.getType())
+      return failure();
+    StringAttr name = rewriter.getStringAttr(act->getName().stripDialect());
+    if (auto gemm = dyn_cast<GemmOp>(def)) {
+      rewriter.replaceOpWithNewOp<FusedGemmOp>(
+          act, in.getType(), gemm.getA(), gemm.getB(), gemm.getC(), gemm.getAlphaAttr(),
+          gemm.getBetaAttr(), gemm.getTransAAttr(), gemm.getTransBAttr(), name);
+      rewriter.eraseOp(gemm);
+      return success();
+    }
+    if (auto fused = dyn_cast<FusedGemmOp>(def); fused && fused.getActivation().empty()) {
+      rewriter.modifyOpInPlace(fused, [&] { fused.setActivationAttr(name); });
+      rewriter.replaceOp(act, fused.getResult());
+      return success();
+    }
+    return failure();
+  }
+};
+
+struct FuseGemmPass : onnx_mlc::impl::FuseGemmPassBase<FuseGemmPass> {
+  void runOnOperation() override {
+    RewritePatternSet patterns(&getContext());
+    onnx_mlc::populateFuseGemmPatterns(patterns);
+    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
+      signalPassFailure();
+  }
+};
+} // namespace
+
+void onnx_mlc::populateFuseGemmPatterns(RewritePatternSet &patterns) {
+  patterns.add<MatMulAddToGemm, FoldActivation<ReluOp>, FoldActivation<SigmoidOp>,
+               FoldActivation<TanhOp>>(patterns.getContext());
+}
