@@ -21,8 +21,12 @@ static void addUpstream(OpPassManager &pm, StringRef pipeline) {
 
 void buildOptimizeONNXPipeline(OpPassManager &pm, const PipelineOptions &options) {
   OpPassManager &fn = pm.nest<func::FuncOp>();
-  fn.addPass(createShapeInferencePass());
-  fn.addPass(createCanonicalizerPass());
+  // Folding exposes shapes (Shape -> Gather -> Reshape) and shapes enable
+  // folding, so the two alternate; two rounds settle the common chains.
+  for (int round = 0; round < 2; ++round) {
+    fn.addPass(createShapeInferencePass());
+    fn.addPass(createCanonicalizerPass());
+  }
   if (options.optLevel >= 1) {
     fn.addPass(createConstantPropagationPass({options.foldBudget}));
     fn.addPass(createShapeInferencePass());

@@ -70,7 +70,9 @@ void replaceWithFusedConv(PatternRewriter &rewriter, Operation *consumer,
       cast_or_null<DenseI64ArrayAttr>(get("pads")),
       cast_or_null<DenseI64ArrayAttr>(get("strides")),
       rewriter.getStringAttr(activation));
-  rewriter.replaceOp(consumer, fused.getResult());
+  // A BatchNormalization's other results are unused (checked by the caller).
+  rewriter.replaceAllUsesWith(consumer->getResult(0), fused.getResult());
+  rewriter.eraseOp(consumer);
   rewriter.eraseOp(conv);
 }
 

@@ -199,8 +199,9 @@ struct EmitCABIPass : onnx_mlc::impl::EmitCABIPassBase<EmitCABIPass> {
       unpack(body->getArgument(2), i, sig);
     func::CallOp::create(b, loc, entry, callArgs);
     func::ReturnOp::create(b, loc, ValueRange{arith::ConstantIntOp::create(b, loc, kOk, 32)});
-    // Only the C ABI is exported.
+    // Only the C ABI is exported; the model function gets internal linkage.
     entry.setPrivate();
+    entry->setAttr("llvm.linkage", LLVM::LinkageAttr::get(ctx, LLVM::Linkage::Internal));
   }
 
   /// A constant global array and an accessor `T <prefix>_<kind>_<what>(int32_t i)`

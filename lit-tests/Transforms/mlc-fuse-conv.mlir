@@ -1,0 +1,41 @@
+// RUN: onnx-mlc-opt %s -split-input-file --pass-pipeline='builtin.module(func.func(mlc-fuse-conv))' | FileCheck %s
+
+// Conv -> BatchNormalization -> Relu becomes one FusedConv; BN is folded
+// into the weights: s = 2 / sqrt(3 + 1) = 1, bias = (0 - 1) * 1 + 0.5.
+// CHECK-LABEL: func @conv_bn_relu
+func.func @conv_bn_relu(%x: tensor<1x2x4x4xf32>) -> tensor<1x3x2x2xf32> {
+  %w = "onnx.Constant"() {value = dense<1.0> : tensor<3x2x3x3xf32>} : () -> tensor<3x2x3x3xf32>
+  %scale = "onnx.Constant"() {value = dense<2.0> : tensor<3xf32>} : () -> tensor<3xf32>
+  %b = "onnx.Constant"() {value = dense<0.5> : tensor<3xf32>} : () -> tensor<3xf32>
+  %mean = "onnx.Constant"() {value = dense<1.0> : tensor<3xf32>} : () -> tensor<3xf32>
+  %var = "onnx.Constant"() {value = dense<3.0> : tensor<3xf32>} : () -> tensor<3xf32>
+  %none = onnx.none
+  // CHECK-DAG: %[[W:.+]] = "onnx.Constant"() <{value = dense<1.000000e+00> : tensor<3x2x3x3xf32>}>
+  // CHECK-DAG: %[[B:.+]] = "onnx.Constant"() <{value = dense<-5.000000e-01> : tensor<3xf32>}>
+  // CHECK: "onnx.FusedConv"(%arg0, %[[W]], %[[B]]) <{activation = "Relu"
+  // CHECK-NOT: onnx.BatchNormalization
+  // CHECK-NOT: onnx.Relu
+  %c = "onnx.Conv"(%x, %w, %none) : (tensor<1x2x4x4xf32>, tensor<3x2x3x3xf32>, none) -> tensor<1x3x2x2xf32>
+  %n, %rm, %rv = "onnx.BatchNormalization"(%c, %scale, %b, %mean, %var) {epsilon = 1.0 : f32} : (tensor<1x3x2x2xf32>, tensor<3xf32>, tensor<3xf32>, tensor<3xf32>, tensor<3xf32>) -> (tensor<1x3x2x2xf32>, none, none)
+  %r = "onnx.Relu"(%n) : (tensor<1x3x2x2xf32>) -> tensor<1x3x2x2xf32>
+  return %r : tensor<1x3x2x2xf32>
+}
+
+// -----
+
+// A per-channel Add folds into the bias; a second user of the Conv blocks it.
+// CHECK-LABEL: func @bias_add
+func.func @bias_add(%x: tensor<1x2x4x4xf32>, %w: tensor<3x2x3x3xf32>) -> (tensor<1x3x2x2xf32>, tensor<1x3x2x2xf32>) {
+  %none = onnx.none
+  %c = "onnx.Constant"() {value = dense<[[[1.0]], [[2.0]], [[3.0]]]> : tensor<3x1x1xf32>} : () -> tensor<3x1x1xf32>
+  // CHECK: %[[B:.+]] = "onnx.Constant"() <{value = dense<[1.000000e+00, 2.000000e+00, 3.000000e+00]> : tensor<3xf32>}>
+  // CHECK: "onnx.FusedConv"(%arg0, %arg1, %[[B]])
+  %y = "onnx.Conv"(%x, %w, %none) : (tensor<1x2x4x4xf32>, tensor<3x2x3x3xf32>, none) -> tensor<1x3x2x2xf32>
+  %z = "onnx.Add"(%y, %c) : (tensor<1x3x2x2xf32>, tensor<3x1x1xf32>) -> tensor<1x3x2x2xf32>
+  // CHECK: %[[KEPT:.+]] = "onnx.Conv"
+  // CHECK: "onnx.Relu"(%[[KEPT]])
+  %k = "onnx.Conv"(%x, %w, %none) : (tensor<1x2x4x4xf32>, tensor<3x2x3x3xf32>, none) -> tensor<1x3x2x2xf32>
+  %r = "onnx.Relu"(%k) : (tensor<1x3x2x2xf32>) -> tensor<1x3x2x2xf32>
+  %s = "onnx.Add"(%r, %k) : (tensor<1x3x2x2xf32>, tensor<1x3x2x2xf32>) -> tensor<1x3x2x2xf32>
+  return %z, %s : tensor<1x3x2x2xf32>, tensor<1x3x2x2xf32>
+}

@@ -1,0 +1,23 @@
+// RUN: onnx-mlc-opt %s -split-input-file --pass-pipeline='builtin.module(func.func(mlc-fuse-gemm))' | FileCheck %s
+
+// CHECK-LABEL: func @matmul_add_relu
+func.func @matmul_add_relu(%a: tensor<4x8xf32>, %w: tensor<8x16xf32>, %b: tensor<16xf32>) -> tensor<4x16xf32> {
+  // CHECK: %[[G:.+]] = "onnx.FusedGemm"(%arg0, %arg1, %arg2) <{activation = "Relu"
+  // CHECK-NOT: onnx.MatMul
+  // CHECK-NOT: onnx.Relu
+  // CHECK: return %[[G]]
+  %y = "onnx.MatMul"(%a, %w) : (tensor<4x8xf32>, tensor<8x16xf32>) -> tensor<4x16xf32>
+  %z = "onnx.Add"(%y, %b) : (tensor<4x16xf32>, tensor<16xf32>) -> tensor<4x16xf32>
+  %r = "onnx.Relu"(%z) : (tensor<4x16xf32>) -> tensor<4x16xf32>
+  return %r : tensor<4x16xf32>
+}
+
+// -----
+
+// CHECK-LABEL: func @gemm_sigmoid
+func.func @gemm_sigmoid(%a: tensor<4x8xf32>, %w: tensor<16x8xf32>, %b: tensor<16xf32>) -> tensor<4x16xf32> {
+  // CHECK: "onnx.FusedGemm"(%arg0, %arg1, %arg2) <{activation = "Sigmoid", alpha = 5.000000e-01 : f32, beta = 1.000000e+00 : f32, transA = 0 : i64, transB = 1 : i64}>
+  %y = "onnx.Gemm"(%a, %w, %b) {alpha = 0.5 : f32, transB = 1 : i64} : (tensor<4x8xf32>, tensor<16x8xf32>, tensor<16xf32>) -> tensor<4x16xf32>
+  %r = "onnx.Sigmoid"(%y) : (tensor<4x16xf32>) -> tensor<4x16xf32>
+  return %r : tensor<4x16xf32>
+}

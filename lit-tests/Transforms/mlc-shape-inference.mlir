@@ -1,0 +1,49 @@
+// RUN: onnx-mlc-opt %s -split-input-file --pass-pipeline='builtin.module(func.func(mlc-shape-inference))' | FileCheck %s
+
+// CHECK-LABEL: func @broadcast_chain
+// CHECK-SAME: -> tensor<2x3x4xf32>
+func.func @broadcast_chain(%a: tensor<2x1x4xf32>, %b: tensor<3x1xf32>) -> tensor<*xf32> {
+  // CHECK: "onnx.Add"{{.*}} -> tensor<2x3x4xf32>
+  %0 = "onnx.Add"(%a, %b) : (tensor<2x1x4xf32>, tensor<3x1xf32>) -> tensor<*xf32>
+  // CHECK: "onnx.Relu"{{.*}} -> tensor<2x3x4xf32>
+  %1 = "onnx.Relu"(%0) : (tensor<*xf32>) -> tensor<*xf32>
+  return %1 : tensor<*xf32>
+}
+
+// -----
+
+// CHECK-LABEL: func @conv_same_upper
+func.func @conv_same_upper(%x: tensor<1x3x7x7xf32>, %w: tensor<8x3x3x3xf32>) -> tensor<*xf32> {
+  %none = onnx.none
+  // CHECK: "onnx.Conv"{{.*}} -> tensor<1x8x4x4xf32>
+  %0 = "onnx.Conv"(%x, %w, %none) {auto_pad = "SAME_UPPER", strides = array<i64: 2, 2>} : (tensor<1x3x7x7xf32>, tensor<8x3x3x3xf32>, none) -> tensor<*xf32>
+  return %0 : tensor<*xf32>
+}
+
+// -----
+
+// CHECK-LABEL: func @maxpool_ceil
+func.func @maxpool_ceil(%x: tensor<1x1x5x5xf32>) -> tensor<*xf32> {
+  // CHECK: "onnx.MaxPool"{{.*}} -> (tensor<1x1x2x2xf32>, none)
+  %0, %1 = "onnx.MaxPool"(%x) {ceil_mode = 1 : i64, kernel_shape = array<i64: 3, 3>, strides = array<i64: 2, 2>} : (tensor<1x1x5x5xf32>) -> (tensor<*xf32>, none)
+  return %0 : tensor<*xf32>
+}
+
+// -----
+
+// CHECK-LABEL: func @reshape_with_constant_shape
+func.func @reshape_with_constant_shape(%x: tensor<2x3x4xf32>) -> tensor<*xf32> {
+  %s = "onnx.Constant"() {value = dense<[0, -1]> : tensor<2xi64>} : () -> tensor<2xi64>
+  // CHECK: "onnx.Reshape"{{.*}} -> tensor<2x12xf32>
+  %0 = "onnx.Reshape"(%x, %s) : (tensor<2x3x4xf32>, tensor<2xi64>) -> tensor<*xf32>
+  return %0 : tensor<*xf32>
+}
+
+// -----
+
+// CHECK-LABEL: func @gemm_trans
+func.func @gemm_trans(%a: tensor<4x2xf32>, %b: tensor<5x4xf32>, %c: tensor<5xf32>) -> tensor<*xf32> {
+  // CHECK: "onnx.Gemm"{{.*}} -> tensor<2x5xf32>
+  %0 = "onnx.Gemm"(%a, %b, %c) {transA = 1 : i64, transB = 1 : i64} : (tensor<4x2xf32>, tensor<5x4xf32>, tensor<5xf32>) -> tensor<*xf32>
+  return %0 : tensor<*xf32>
+}

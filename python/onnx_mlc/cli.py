@@ -1,0 +1,65 @@
+"""The onnx-mlc command: compile an ONNX model to a shared library."""
+
+import argparse
+import os
+import sys
+import traceback
+
+from .compiler import EMIT_KINDS, Options, compile_to
+from .errors import OnnxMlcError
+
+_SUFFIX = {"onnx-ir": ".onnx.mlir", "mlir": ".mlir", "llvm": ".ll", "obj": ".o", "lib": ".so"}
+
+
+def _parser():
+    p = argparse.ArgumentParser(
+        prog="onnx-mlc",
+        description="Compile an ONNX model to native code: a shared library with a C ABI "
+                    "and a C header, or any intermediate stage.")
+    p.add_argument("model", help="the .onnx file")
+    p.add_argument("-o", "--output",
+                   help="output path (default: the model's name with the emit kind's suffix)")
+    p.add_argument("--emit", choices=EMIT_KINDS, default="lib",
+                   help="what to write: onnx-ir (imported ONNX dialect), mlir (LLVM dialect), "
+                        "llvm (LLVM IR), obj (object file + header), lib (shared library + "
+                        "header; default)")
+    for level in range(4):
+        p.add_argument(f"-O{level}", dest="opt_level", action="store_const", const=level,
+                       help={0: "no optimization beyond what lowering needs",
+                             1: "+ constant propagation",
+                             2: "+ Conv/Gemm/elementwise fusion (default)",
+                             3: "as -O2, with LLVM at -O3"}[level])
+    p.add_argument("--target", help="LLVM target triple, e.g. aarch64-linux-gnu (default: host)")
+    p.add_argument("--mcpu", help="LLVM CPU name (default: host CPU, or generic when cross-compiling)")
+    p.add_argument("--prefix", default="mlc",
+                   help="prefix of the exported C symbols, <prefix>_run etc. (default: mlc)")
+    p.add_argument("-v", "--verbose", action="store_true", help="show tracebacks on errors")
+    p.set_defaults(opt_level=2)
+    return p
+
+
+def main(argv=None):
+    args = _parser().parse_args(argv)
+    output = args.output or os.path.splitext(os.path.basename(args.model))[0] + _SUFFIX[args.emit]
+    try:
+        options = Options(opt_level=args.opt_level, target=args.target, cpu=args.mcpu,
+                          prefix=args.prefix)
+        written = compile_to(args.model, args.emit, options, output)
+    except OnnxMlcError as e:
+        if args.verbose:
+            traceback.print_exc()
+        print(f"onnx-mlc: error: {e}", file=sys.stderr)
+        return 1
+    except Exception as e:  # a compiler bug: still one readable line
+        if args.verbose:
+            traceback.print_exc()
+        print(f"onnx-mlc: internal error: {type(e).__name__}: {e} (rerun with --verbose)",
+              file=sys.stderr)
+        return 2
+    if args.verbose:
+        print("wrote " + ", ".join(written), file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

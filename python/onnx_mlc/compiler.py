@@ -1,0 +1,128 @@
+"""The compiler driver shared by compile() and the CLI: import, run the
+registered pipelines stage by stage, and emit what was asked for."""
+
+import os
+import tempfile
+from dataclasses import dataclass
+from typing import Optional
+
+from . import codegen, dtypes
+from .errors import OnnxMlcError
+from .importer import import_model
+from .mlir import ir
+from .mlir._mlir_libs import _onnxMlc
+
+EMIT_KINDS = ("onnx-ir", "mlir", "llvm", "obj", "lib")
+
+_onnxMlc.register_passes()
+
+
+@dataclass
+class Options:
+    """How to compile a model.
+
+    opt_level: 0-3. 0 runs only what lowering needs (shape inference and
+        folding); 1 adds constant propagation; 2 adds Conv/Gemm/elementwise
+        fusion; 3 is 2 with LLVM optimizing at -O3.
+    target: LLVM target triple; the host's by default.
+    cpu: LLVM CPU name; the host's CPU for host builds, "generic" otherwise.
+    prefix: prefix of the exported C symbols (<prefix>_run, ...), so that
+        several models can be linked into one program.
+    """
+
+    opt_level: int = 2
+    target: Optional[str] = None
+    cpu: Optional[str] = None
+    prefix: str = "mlc"
+
+    def __post_init__(self):
+        if self.opt_level not in (0, 1, 2, 3):
+            raise OnnxMlcError(f"opt_level must be 0, 1, 2 or 3, got {self.opt_level!r}")
+        if not self.prefix.isidentifier():
+            raise OnnxMlcError(f"prefix must be a C identifier, got {self.prefix!r}")
+        if self.target is None:
+            self.target = codegen.host_triple()
+
+
+def new_context():
+    ctx = ir.Context()
+    _onnxMlc.register_dialects(ctx)
+    return ctx
+
+
+def _signature(module):
+    """(inputs, outputs) as lists of (name, dtype name, shape), read from the
+    optimized ONNX-level @main_graph."""
+    fn = next(op for op in module.body.operations if op.operation.name == "func.func")
+    ftype = ir.FunctionType(ir.TypeAttr(fn.attributes["function_type"]).value)
+    names = lambda key: [ir.StringAttr(a).value for a in ir.ArrayAttr(fn.attributes[key])]  # noqa: E731
+
+    def describe(types, which):
+        out = []
+        for name, t in zip(names(which), types):
+            if not isinstance(t, ir.RankedTensorType) or not ir.RankedTensorType(t).has_static_shape:
+                out.append((name, str(t), []))
+                continue
+            rt = ir.RankedTensorType(t)
+            out.append((name, str(rt.element_type), list(rt.shape)))
+        return out
+
+    return describe(ftype.inputs, "mlc.input_names"), describe(ftype.results, "mlc.output_names")
+
+
+def compile_to(model, emit, options, output_path):
+    """Compiles `model` up to stage `emit` and writes it to `output_path`.
+    For "lib" and "obj" a C header is written beside it (<output>.h).
+    Returns the paths written."""
+    if emit not in EMIT_KINDS:
+        raise OnnxMlcError(f"unknown emit kind '{emit}'; choose one of {', '.join(EMIT_KINDS)}")
+    ctx = new_context()
+    module = import_model(model, ctx)
+    written = [output_path]
+
+    def write(text_or_bytes):
+        mode = "wb" if isinstance(text_or_bytes, bytes) else "w"
+        with open(output_path, mode) as f:
+            f.write(text_or_bytes)
+
+    if emit == "onnx-ir":
+        write(str(module))
+        return written
+    with ctx:
+        codegen.run_pipeline(module, "mlc-optimize-onnx", options.opt_level, options.prefix)
+        signature = _signature(module)
+        codegen.run_pipeline(module, "mlc-lower-to-memref", options.opt_level, options.prefix)
+        codegen.run_pipeline(module, "mlc-lower-to-llvm", options.opt_level, options.prefix)
+        if emit == "mlir":
+            write(str(module))
+            return written
+        llvm_ir = codegen.to_llvm_ir(module)
+    if emit == "llvm":
+        write(llvm_ir)
+        return written
+    obj = codegen.emit_object(llvm_ir, options.target, options.cpu, options.opt_level)
+    if emit == "obj":
+        write(obj)
+    else:
+        codegen.link_shared(obj, output_path, options.target)
+    header = os.path.splitext(output_path)[0] + ".h"
+    with open(header, "w") as f:
+        f.write(codegen.c_header(options.prefix, signature))
+    written.append(header)
+    return written
+
+
+def compile(model, opt_level=2, cpu=None, prefix="mlc"):
+    """Compiles an ONNX model (path, bytes or onnx.ModelProto) for this
+    machine and returns a callable CompiledModel.
+
+    >>> m = onnx_mlc.compile("model.onnx", opt_level=3)
+    >>> (y,) = m(x)            # or m(input_name=x)
+    """
+    from .runtime import CompiledModel
+
+    options = Options(opt_level=opt_level, cpu=cpu, prefix=prefix)
+    tmp = tempfile.TemporaryDirectory(prefix="onnx_mlc_")
+    path = os.path.join(tmp.name, "model.so")
+    compile_to(model, "lib", options, path)
+    return CompiledModel(path, prefix=prefix, _owner=tmp)

@@ -1,0 +1,353 @@
+"""Imports an ONNX model into the ONNX dialect.
+
+The contract:
+
+* The result is a module with one ``func.func @main_graph``. Its arguments
+  are the graph inputs that are not initializers, in order; its results are
+  the graph outputs. Their ONNX names are kept in ``mlc.input_names`` and
+  ``mlc.output_names``; the default-domain opset in ``onnx.opset``.
+* Initializers and Constant nodes become ``onnx.Constant``; tensors of more
+  than ``RESOURCE_THRESHOLD`` elements are dense resources, which are not
+  uniqued into the context.
+* Every op carries ``Location.name(<node name>)``.
+* A default-domain node whose op the dialect models becomes that op, with
+  its attributes converted by their ONNX type. The dialect models the newest
+  schema; where an older opset differs, the node is upgraded here (see
+  ``_upgrade``). Any other node becomes ``onnx.opaque`` holding its domain,
+  op type, opset and attributes, so that the compiler reports it later with
+  every other unsupported op.
+* Types come from ONNX shape inference; unknown shapes stay unranked for
+  ``mlc-shape-inference`` to refine.
+* What cannot be represented at all (an unknown element type, a sparse or
+  graph attribute) is collected, and all of it raised as one OnnxMlcError.
+"""
+
+import os
+
+import numpy as np
+import onnx
+from onnx import defs, numpy_helper, shape_inference
+
+from . import dtypes
+from .errors import OnnxMlcError
+from .mlir import ir
+from .mlir.dialects import func
+
+RESOURCE_THRESHOLD = 1024
+
+_A = onnx.AttributeProto
+
+
+def load_model(model):
+    """A ModelProto from a path, bytes or a ModelProto."""
+    if isinstance(model, onnx.ModelProto):
+        return model
+    try:
+        if isinstance(model, (bytes, bytearray)):
+            return onnx.load_model_from_string(bytes(model))
+        if isinstance(model, (str, os.PathLike)):
+            if not os.path.exists(model):
+                raise OnnxMlcError(f"model file not found: {os.fspath(model)}")
+            return onnx.load(os.fspath(model))
+    except OnnxMlcError:
+        raise
+    except Exception as e:  # protobuf and onnx raise several types here
+        raise OnnxMlcError(f"cannot read the model: it is not a valid ONNX file ({e})") from None
+    raise OnnxMlcError(f"expected a path, bytes or onnx.ModelProto, got {type(model).__name__}")
+
+
+def describe(node, opset):
+    domain = node.domain or "ai.onnx"
+    return f"node '{node.name}' ({node.op_type}, domain {domain}, opset {opset})"
+
+
+class _Importer:
+    def __init__(self, model, context):
+        self.model = model
+        self.ctx = context
+        self.problems = []
+        self.opsets = {o.domain or "": o.version for o in model.opset_import}
+        self.opset = self.opsets.get("", self.opsets.get("ai.onnx", 1))
+        self.values = {}  # ONNX value name -> MLIR Value
+        self.types = {}  # ONNX value name -> TypeProto
+        self.none_value = None
+
+    # -- types ---------------------------------------------------------------
+
+    def elem_type(self, onnx_dtype, what):
+        name = dtypes.mlir_name(onnx_dtype)
+        if name is None:
+            self.problems.append(f"{what}: element type {dtypes.onnx_name(onnx_dtype)} is not supported")
+            name = "f32"
+        return ir.Type.parse(name)
+
+    def tensor_type(self, type_proto, what, fallback_elem=None):
+        if not type_proto.HasField("tensor_type"):
+            if type_proto.WhichOneof("value") is None and fallback_elem is not None:
+                return ir.UnrankedTensorType.get(fallback_elem)
+            self.problems.append(f"{what}: only tensor values are supported")
+            return ir.UnrankedTensorType.get(ir.F32Type.get())
+        tt = type_proto.tensor_type
+        if tt.elem_type == 0:
+            elem = fallback_elem or ir.F32Type.get()
+        else:
+            elem = self.elem_type(tt.elem_type, what)
+        if not tt.HasField("shape"):
+            return ir.UnrankedTensorType.get(elem)
+        dyn = ir.ShapedType.get_dynamic_size()
+        shape = [d.dim_value if d.HasField("dim_value") else dyn for d in tt.shape.dim]
+        return ir.RankedTensorType.get(shape, elem)
+
+    # -- constants -----------------------------------------------------------
+
+    def constant(self, array, name, loc):
+        array = np.ascontiguousarray(array)
+        ttype = ir.RankedTensorType.get(list(array.shape), self.elem_type(
+            onnx.helper.np_dtype_to_tensor_dtype(array.dtype), f"constant '{name}'"))
+        if array.size > RESOURCE_THRESHOLD:
+            attr = ir.DenseResourceElementsAttr.get_from_buffer(
+                array, _resource_name(name), ttype)
+        else:
+            attr = ir.DenseElementsAttr.get(array, type=ttype)
+        return ir.Operation.create("onnx.Constant", results=[ttype],
+                                   attributes={"value": attr}, loc=loc).result
+
+    def none(self):
+        if self.none_value is None:
+            with ir.InsertionPoint.at_block_begin(self.entry):
+                self.none_value = ir.Operation.create(
+                    "onnx.none", results=[ir.NoneType.get()], loc=ir.Location.unknown()).result
+        return self.none_value
+
+    # -- attributes ----------------------------------------------------------
+
+    def attribute(self, a, node):
+        t = a.type
+        if t == _A.INT:
+            return ir.IntegerAttr.get(ir.IntegerType.get_signless(64), a.i)
+        if t == _A.FLOAT:
+            return ir.FloatAttr.get(ir.F32Type.get(), a.f)
+        if t == _A.STRING:
+            return ir.StringAttr.get(a.s.decode("utf-8", "replace"))
+        if t == _A.INTS:
+            return ir.DenseI64ArrayAttr.get(list(a.ints))
+        if t == _A.FLOATS:
+            return ir.DenseF32ArrayAttr.get(list(a.floats))
+        if t == _A.STRINGS:
+            return ir.ArrayAttr.get([ir.StringAttr.get(s.decode("utf-8", "replace")) for s in a.strings])
+        if t == _A.TENSOR:
+            array = numpy_helper.to_array(a.t)
+            ttype = ir.RankedTensorType.get(list(array.shape), self.elem_type(
+                a.t.data_type, f"{describe(node, self.opset)} attribute '{a.name}'"))
+            return ir.DenseElementsAttr.get(np.ascontiguousarray(array), type=ttype)
+        self.problems.append(
+            f"{describe(node, self.opset)}: attribute '{a.name}' of type "
+            f"{_A.AttributeType.Name(t)} is not supported")
+        return None
+
+    # -- nodes ---------------------------------------------------------------
+
+    def import_graph(self):
+        graph = self.model.graph
+        initializers = {t.name: t for t in graph.initializer}
+        for vi in list(graph.value_info) + list(graph.input) + list(graph.output):
+            self.types[vi.name] = vi.type
+        inputs = [i for i in graph.input if i.name not in initializers]
+        in_types = [self.tensor_type(i.type, f"graph input '{i.name}'") for i in inputs]
+        out_types = [self.tensor_type(o.type, f"graph output '{o.name}'") for o in graph.output]
+
+        module = ir.Module.create(loc=ir.Location.unknown())
+        module.operation.attributes["onnx.opset"] = ir.IntegerAttr.get(
+            ir.IntegerType.get_signless(64), self.opset)
+        with ir.InsertionPoint(module.body):
+            fn = func.FuncOp("main_graph", (in_types, out_types), loc=ir.Location.unknown())
+        fn.attributes["mlc.input_names"] = ir.ArrayAttr.get([ir.StringAttr.get(i.name) for i in inputs])
+        fn.attributes["mlc.output_names"] = ir.ArrayAttr.get(
+            [ir.StringAttr.get(o.name) for o in graph.output])
+        self.entry = fn.add_entry_block()
+        for i, arg in zip(inputs, self.entry.arguments):
+            self.values[i.name] = arg
+        with ir.InsertionPoint(self.entry):
+            for name, tensor in initializers.items():
+                self.values[name] = self.constant(numpy_helper.to_array(tensor), name,
+                                                  ir.Location.name(name))
+            for index, node in enumerate(graph.node):
+                if not node.name:
+                    node.name = f"{node.op_type}_{index}"
+                self.import_node(node)
+            results = []
+            for o in graph.output:
+                if o.name not in self.values:
+                    self.problems.append(f"graph output '{o.name}' is not produced by any node")
+                    continue
+                results.append(self.values[o.name])
+            func.ReturnOp(results, loc=ir.Location.unknown())
+        return module
+
+    def operand(self, name, node):
+        if name == "":
+            return self.none()
+        if name not in self.values:
+            self.problems.append(f"{describe(node, self.opset)}: input '{name}' is not defined")
+            return self.none()
+        return self.values[name]
+
+    def result_type(self, name, node, operands):
+        first = next((v.type for v in operands if isinstance(v.type, ir.ShapedType)), None)
+        elem = ir.ShapedType(first).element_type if first is not None else None
+        if name in self.types:
+            return self.tensor_type(self.types[name], f"{describe(node, self.opset)} output '{name}'",
+                                    fallback_elem=elem)
+        return ir.UnrankedTensorType.get(elem or ir.F32Type.get())
+
+    def import_node(self, node):
+        loc = ir.Location.name(node.name)
+        domain = node.domain if node.domain not in ("", "ai.onnx") else ""
+        opset = self.opsets.get(domain, self.opsets.get("ai.onnx", 1)) if domain == "" else \
+            self.opsets.get(node.domain, 1)
+        if domain == "" and node.op_type == "Constant":
+            return self.import_constant(node, loc)
+        operands = [self.operand(n, node) for n in node.input]
+        attrs = {a.name: a for a in node.attribute}
+        if any(a.type in (_A.GRAPH, _A.GRAPHS) for a in attrs.values()):
+            self.problems.append(f"{describe(node, opset)}: operators with subgraphs are not supported yet")
+            return self.bind_outputs(node, [self.none()] * len(node.output))
+        registered = domain == "" and self.ctx.is_registered_operation("onnx." + node.op_type)
+        if registered:
+            upgraded = _upgrade(self, node, opset, operands, attrs, loc)
+            if upgraded is not None:
+                return upgraded
+            schema = defs.get_schema(node.op_type)
+            operands = _arrange_operands(self, schema, operands)
+        mlir_attrs = {}
+        for name, a in attrs.items():
+            converted = self.attribute(a, node)
+            if converted is not None:
+                mlir_attrs[name] = converted
+        if not registered:
+            op = ir.Operation.create(
+                "onnx.opaque", results=[self.result_type(n, node, operands) for n in node.output],
+                operands=operands, loc=loc,
+                attributes={"op_type": ir.StringAttr.get(node.op_type),
+                            "domain": ir.StringAttr.get(node.domain),
+                            "opset": ir.IntegerAttr.get(ir.IntegerType.get_signless(64), opset),
+                            "node_attributes": ir.DictAttr.get(mlir_attrs)})
+            return self.bind_outputs(node, op.results)
+        outputs = list(node.output)
+        n_results = len(schema.outputs)
+        if schema.outputs and schema.outputs[-1].option == defs.OpSchema.FormalParameterOption.Variadic:
+            n_results = max(len(outputs), n_results)
+        extra = outputs[n_results:]
+        if any(extra):
+            self.problems.append(f"{describe(node, opset)}: outputs {extra} are not supported")
+        outputs = (outputs + [""] * n_results)[:n_results]
+        types = [self.result_type(n, node, operands) if n else ir.NoneType.get() for n in outputs]
+        op = ir.Operation.create("onnx." + node.op_type, results=types, operands=operands,
+                                 attributes=mlir_attrs, loc=loc)
+        self.bind_outputs(node, op.results[:len(node.output)])
+
+    def bind_outputs(self, node, values):
+        for name, value in zip(node.output, values):
+            if name:
+                self.values[name] = value
+
+    def import_constant(self, node, loc):
+        a = node.attribute[0] if len(node.attribute) == 1 else None
+        kind = a.name if a is not None else None
+        if kind == "value":
+            array = numpy_helper.to_array(a.t)
+        elif kind == "value_float":
+            array = np.array(a.f, dtype=np.float32)
+        elif kind == "value_floats":
+            array = np.array(list(a.floats), dtype=np.float32)
+        elif kind == "value_int":
+            array = np.array(a.i, dtype=np.int64)
+        elif kind == "value_ints":
+            array = np.array(list(a.ints), dtype=np.int64)
+        else:
+            self.problems.append(f"{describe(node, self.opset)}: constant of kind '{kind}' is not supported")
+            return self.bind_outputs(node, [self.none()])
+        self.bind_outputs(node, [self.constant(array, node.output[0], loc)])
+
+
+def _resource_name(name):
+    safe = "".join(c if c.isalnum() or c == "_" else "_" for c in name)
+    return safe or "tensor"
+
+
+def _arrange_operands(imp, schema, operands):
+    """Pads absent trailing optional inputs with `none`."""
+    params = schema.inputs
+    if params and params[-1].option == defs.OpSchema.FormalParameterOption.Variadic:
+        return operands
+    return operands + [imp.none()] * (len(params) - len(operands))
+
+
+def _const_i64(imp, values, loc):
+    return imp.constant(np.array(values, dtype=np.int64), "axes", loc)
+
+
+def _upgrade(imp, node, opset, operands, attrs, loc):
+    """Rewrites a node of an older opset in terms of the newest schema, in
+    place (returns None), or imports it itself (returns True)."""
+    op = node.op_type
+    for legacy in ("consumed_inputs", "is_test", "spatial"):
+        attrs.pop(legacy, None)
+    if op in ("Squeeze", "Unsqueeze") and "axes" in attrs:
+        operands.append(_const_i64(imp, list(attrs.pop("axes").ints), loc))
+    elif op == "Reshape" and "shape" in attrs:
+        operands.append(_const_i64(imp, list(attrs.pop("shape").ints), loc))
+    elif op == "Dropout" and opset < 12:
+        attrs.pop("ratio", None)
+    elif op == "Concat" and "axis" not in attrs:
+        attrs["axis"] = onnx.helper.make_attribute("axis", 1)
+    elif op in ("Add", "Sub", "Mul", "Div", "Gemm") and "broadcast" in attrs:
+        attrs.pop("broadcast")
+        if "axis" in attrs and op != "Gemm":
+            imp.problems.append(f"{describe(node, opset)}: legacy broadcasting with 'axis' is not supported")
+    elif op in ("Softmax", "LogSoftmax", "Hardmax") and opset < 13:
+        return _upgrade_coerced_softmax(imp, node, operands, attrs, loc)
+    return None
+
+
+def _upgrade_coerced_softmax(imp, node, operands, attrs, loc):
+    """Before opset 13, Softmax works on the input flattened to 2-D at `axis`:
+    Flatten, Softmax over axis 1, and Reshape back."""
+    x = operands[0]
+    axis = attrs["axis"].i if "axis" in attrs else 1
+    x_type = x.type
+    rank = ir.RankedTensorType(x_type).rank if isinstance(x_type, ir.RankedTensorType) else None
+    elem = ir.ShapedType(x_type).element_type
+    i64 = ir.IntegerType.get_signless(64)
+    out_type = imp.result_type(node.output[0], node, operands)
+    if rank is not None and (axis == rank - 1 or axis == -1):
+        y = ir.Operation.create("onnx." + node.op_type, results=[out_type], operands=[x],
+                                attributes={"axis": ir.IntegerAttr.get(i64, -1)}, loc=loc).result
+        return imp.bind_outputs(node, [y]) or True
+    flat = ir.Operation.create("onnx.Flatten", results=[ir.UnrankedTensorType.get(elem)], operands=[x],
+                               attributes={"axis": ir.IntegerAttr.get(i64, axis)}, loc=loc).result
+    soft = ir.Operation.create("onnx." + node.op_type, results=[ir.UnrankedTensorType.get(elem)],
+                               operands=[flat], attributes={"axis": ir.IntegerAttr.get(i64, 1)},
+                               loc=loc).result
+    shape = ir.Operation.create("onnx.Shape", results=[ir.UnrankedTensorType.get(i64)], operands=[x],
+                                attributes={"start": ir.IntegerAttr.get(i64, 0)}, loc=loc).result
+    y = ir.Operation.create("onnx.Reshape", results=[out_type], operands=[soft, shape],
+                            attributes={"allowzero": ir.IntegerAttr.get(i64, 0)}, loc=loc).result
+    imp.bind_outputs(node, [y])
+    return True
+
+
+def import_model(model, context):
+    """Imports `model` (path, bytes or ModelProto) into a new module in
+    `context`, which must have the onnx-mlc dialects registered."""
+    proto = load_model(model)
+    try:
+        proto = shape_inference.infer_shapes(proto, strict_mode=False, data_prop=True)
+    except Exception as e:
+        raise OnnxMlcError(f"the model is invalid: ONNX shape inference failed: {e}") from None
+    with context, ir.Location.unknown():
+        imp = _Importer(proto, context)
+        module = imp.import_graph()
+    if imp.problems:
+        raise OnnxMlcError("cannot import the model:\n  " + "\n  ".join(imp.problems))
+    return module
