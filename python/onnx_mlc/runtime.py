@@ -98,7 +98,8 @@ class CompiledModel:
             if tuple(a.shape) != info.shape:
                 raise InputError(f"input '{info.name}' must have shape {list(info.shape)}, "
                                  f"got {list(a.shape)}")
-            checked.append(np.ascontiguousarray(a))
+            # (np.ascontiguousarray would turn a 0-d array into a 1-d one.)
+            checked.append(a if a.flags.c_contiguous else a.copy(order="C"))
         return checked
 
     @staticmethod
