@@ -100,10 +100,20 @@ class _Importer:
 
     # -- constants -----------------------------------------------------------
 
-    def constant(self, array, name, loc):
-        array = np.ascontiguousarray(array)
-        ttype = ir.RankedTensorType.get(list(array.shape), self.elem_type(
-            onnx.helper.np_dtype_to_tensor_dtype(array.dtype), f"constant '{name}'"))
+    def constant(self, array, name, loc, what=None):
+        """An onnx.Constant holding `array`; `what` names it in errors."""
+        what = what or f"initializer '{name}'"
+        array = np.require(array, requirements="C")  # keeps 0-d arrays 0-d
+        try:
+            onnx_dtype = onnx.helper.np_dtype_to_tensor_dtype(array.dtype)
+        except (KeyError, ValueError, TypeError):
+            onnx_dtype = onnx.TensorProto.UNDEFINED
+        if dtypes.mlir_name(onnx_dtype) is None:
+            self.problems.append(f"{what}: element type "
+                                 f"{dtypes.onnx_name(onnx_dtype) if onnx_dtype else array.dtype} "
+                                 "is not supported")
+            return self.none()
+        ttype = ir.RankedTensorType.get(list(array.shape), self.elem_type(onnx_dtype, what))
         if array.size > RESOURCE_THRESHOLD:
             attr = ir.DenseResourceElementsAttr.get_from_buffer(
                 array, _resource_name(name), ttype)
@@ -136,10 +146,14 @@ class _Importer:
         if t == _A.STRINGS:
             return ir.ArrayAttr.get([ir.StringAttr.get(s.decode("utf-8", "replace")) for s in a.strings])
         if t == _A.TENSOR:
+            if dtypes.mlir_name(a.t.data_type) is None:
+                self.problems.append(f"{describe(node, self.opset)}: attribute '{a.name}' has element "
+                                     f"type {dtypes.onnx_name(a.t.data_type)}, which is not supported")
+                return None
             array = numpy_helper.to_array(a.t)
             ttype = ir.RankedTensorType.get(list(array.shape), self.elem_type(
                 a.t.data_type, f"{describe(node, self.opset)} attribute '{a.name}'"))
-            return ir.DenseElementsAttr.get(np.ascontiguousarray(array), type=ttype)
+            return ir.DenseElementsAttr.get(np.require(array, requirements="C"), type=ttype)
         self.problems.append(
             f"{describe(node, self.opset)}: attribute '{a.name}' of type "
             f"{_A.AttributeType.Name(t)} is not supported")
@@ -153,6 +167,7 @@ class _Importer:
         for vi in list(graph.value_info) + list(graph.input) + list(graph.output):
             self.types[vi.name] = vi.type
         inputs = [i for i in graph.input if i.name not in initializers]
+        self.used_names = {n for node in graph.node for n in node.input} | {o.name for o in graph.output}
         in_types = [self.tensor_type(i.type, f"graph input '{i.name}'") for i in inputs]
         out_types = [self.tensor_type(o.type, f"graph output '{o.name}'") for o in graph.output]
 
@@ -267,7 +282,7 @@ class _Importer:
         else:
             self.problems.append(f"{describe(node, self.opset)}: constant of kind '{kind}' is not supported")
             return self.bind_outputs(node, [self.none()])
-        self.bind_outputs(node, [self.constant(array, node.output[0], loc)])
+        self.bind_outputs(node, [self.constant(array, node.output[0], loc, describe(node, self.opset))])
 
 
 def _resource_name(name):
@@ -299,6 +314,13 @@ def _upgrade(imp, node, opset, operands, attrs, loc):
         operands.append(_const_i64(imp, list(attrs.pop("shape").ints), loc))
     elif op == "Dropout" and opset < 12:
         attrs.pop("ratio", None)
+        if opset < 10 and len(node.output) > 1 and node.output[1]:
+            # Before opset 10 the mask has the input's type, not bool; at
+            # inference it is never read, so an unused one is simply dropped.
+            if node.output[1] in imp.used_names:
+                imp.problems.append(f"{describe(node, opset)}: the mask output of Dropout before "
+                                    "opset 10 is not supported")
+            del node.output[1:]
     elif op == "Concat" and "axis" not in attrs:
         attrs["axis"] = onnx.helper.make_attribute("axis", 1)
     elif op in ("Add", "Sub", "Mul", "Div", "Gemm") and "broadcast" in attrs:
