@@ -4,8 +4,4 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 lit -sv lit-tests
-if [ "${ONNX_MLC_TEST_LIGHT:-0}" = 1 ]; then
-  python3 -m pytest -q tests "$@"
-else
-  python3 -m pytest -q -m "not light_models" tests "$@"
-fi
+python3 -m pytest -q tests "$@"

@@ -15,9 +15,6 @@ import onnx_mlc
 from onnx_mlc.runtime import CompiledModel
 
 LIGHT = os.path.join(os.path.dirname(onnx.__file__), "backend", "test", "data", "light")
-# Until convolutions are tiled and vectorized, these take minutes each at
-# -O0; scripts/test.sh runs them only with ONNX_MLC_TEST_LIGHT=1.
-pytestmark = pytest.mark.light_models
 
 MODELS = ["bvlc_alexnet", "densenet121", "inception_v1", "inception_v2", "resnet50",
           "shufflenet", "squeezenet", "vgg19", "zfnet512"]

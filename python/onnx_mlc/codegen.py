@@ -3,6 +3,7 @@ llvmlite for LLVM IR to object code, then the system linker for the shared
 library; and the C header that describes the library's C ABI."""
 
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -14,6 +15,7 @@ from .mlir import ir, passmanager
 from .mlir.dialects import llvm as llvm_dialect
 
 _llvm_ready = False
+_SECTION = "mlc_constants"
 
 
 def _init_llvm():
@@ -24,19 +26,48 @@ def _init_llvm():
         _llvm_ready = True
 
 
-def pipeline(stage, opt_level, prefix):
-    """The textual pass pipeline for a registered stage ('mlc-compile' etc.)."""
-    return f"builtin.module({stage}{{opt-level={opt_level} prefix={prefix}}})"
+def vector_registers(triple, cpu):
+    """(bits per vector register, number of registers) of the target, which
+    size the generated kernels. The host's CPU is asked; for another CPU or
+    triple the architecture's baseline is assumed."""
+    arch = triple.split("-")[0]
+    if arch in ("aarch64", "arm64"):
+        return 128, 32
+    if triple == host_triple() and cpu in (None, llvm.get_host_cpu_name()):
+        features = set(llvm.get_host_cpu_features().flatten().split(","))
+        if "+avx512f" in features:
+            return 512, 32
+        if "+avx2" in features and "+fma" in features:
+            return 256, 16
+    return 128, 16
 
 
-def run_pipeline(module, stage, opt_level, prefix):
+def pipeline(stage, options):
+    """The textual pass pipeline for a registered stage ('mlc-compile' etc.)
+    with the options of an onnx_mlc.compiler.Options."""
+    bits, registers = vector_registers(options.target, options.cpu)
+    return (f"builtin.module({stage}{{opt-level={options.opt_level} prefix={options.prefix} "
+            f"vector-bits={bits} vector-registers={registers}}})")
+
+
+def _describe_diagnostic(diagnostic):
+    """A diagnostic's message, prefixed by the ONNX node it is located at
+    unless the message names it already."""
+    message = diagnostic.message
+    node = re.match(r'loc\("([^"]*)"', str(diagnostic.location))
+    if node and "node '" not in message:
+        return f"node '{node.group(1)}': {message}"
+    return message
+
+
+def run_pipeline(module, stage, options):
     """Runs a registered pipeline in place; compiler diagnostics become one
     OnnxMlcError with one line per problem."""
-    pm = passmanager.PassManager.parse(pipeline(stage, opt_level, prefix), module.context)
+    pm = passmanager.PassManager.parse(pipeline(stage, options), module.context)
     try:
         pm.run(module.operation)
     except ir.MLIRError as e:
-        lines = [d.message for d in e.error_diagnostics] or [str(e)]
+        lines = [_describe_diagnostic(d) for d in e.error_diagnostics] or [str(e)]
         raise OnnxMlcError("cannot compile the model:\n  " + "\n  ".join(lines)) from None
 
 
@@ -94,16 +125,61 @@ def linker_for(triple):
     raise OnnxMlcError(f"no linker for {triple}: install one of {', '.join(candidates)}")
 
 
-def link_shared(obj, output, triple):
-    """Links an object file into a shared library that needs only libc and libm."""
+def _run_driver(triple, args, what):
+    cmd = [linker_for(triple)] + args
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise OnnxMlcError(f"{what} failed: {' '.join(cmd)}\n{proc.stderr.strip()}")
+
+
+def constants_object(constants, triple):
+    """An object file holding `constants`, a list of (symbol, alignment,
+    bytes) taken out of the module, as hidden read-only data. The bytes go
+    in with the assembler's .incbin, never through textual IR."""
     with tempfile.TemporaryDirectory() as tmp:
-        obj_path = os.path.join(tmp, "model.o")
-        with open(obj_path, "wb") as f:
+        blob, asm = os.path.join(tmp, "constants.bin"), [f'\t.section .rodata.{_SECTION},"a"']
+        offset = 0
+        with open(blob, "wb") as f:
+            for symbol, alignment, data in constants:
+                asm += [f"\t.globl {symbol}", f"\t.hidden {symbol}", f"\t.type {symbol}, %object",
+                        f"\t.balign {alignment}", f"{symbol}:",
+                        f'\t.incbin "{blob}", {offset}, {len(data)}', f"\t.size {symbol}, {len(data)}"]
+                f.write(data)
+                offset += len(data)
+        asm.append('\t.section .note.GNU-stack,"",%progbits')
+        src, obj = os.path.join(tmp, "constants.s"), os.path.join(tmp, "constants.o")
+        with open(src, "w") as f:
+            f.write("\n".join(asm) + "\n")
+        _run_driver(triple, ["-c", "-o", obj, src], "assembling the model's constants")
+        with open(obj, "rb") as f:
+            return f.read()
+
+
+def _write_objects(tmp, objects):
+    paths = []
+    for i, obj in enumerate(objects):
+        paths.append(os.path.join(tmp, f"part{i}.o"))
+        with open(paths[-1], "wb") as f:
             f.write(obj)
-        cmd = [linker_for(triple), "-shared", "-o", output, obj_path, "-lm"]
-        proc = subprocess.run(cmd, capture_output=True, text=True)
-        if proc.returncode != 0:
-            raise OnnxMlcError(f"linking failed: {' '.join(cmd)}\n{proc.stderr.strip()}")
+    return paths
+
+
+def link_shared(objects, output, triple):
+    """Links object files into a shared library that needs only libc and libm."""
+    with tempfile.TemporaryDirectory() as tmp:
+        _run_driver(triple, ["-shared", "-o", output] + _write_objects(tmp, objects) + ["-lm"],
+                    "linking")
+
+
+def link_relocatable(objects, output, triple):
+    """Combines object files into one relocatable object."""
+    if len(objects) == 1:
+        with open(output, "wb") as f:
+            f.write(objects[0])
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        _run_driver(triple, ["-r", "-nostdlib", "-o", output] + _write_objects(tmp, objects),
+                    "combining objects")
 
 
 def c_header(prefix, signature):

@@ -16,6 +16,10 @@ EMIT_KINDS = ("onnx-ir", "mlir", "llvm", "obj", "lib")
 
 _onnxMlc.register_passes()
 
+# Constants of at least this many bytes bypass the LLVM IR (see
+# codegen.constants_object).
+EXTERNAL_CONSTANT_BYTES = 1024
+
 
 @dataclass
 class Options:
@@ -89,22 +93,28 @@ def compile_to(model, emit, options, output_path):
         write(str(module))
         return written
     with ctx:
-        codegen.run_pipeline(module, "mlc-optimize-onnx", options.opt_level, options.prefix)
+        codegen.run_pipeline(module, "mlc-optimize-onnx", options)
         signature = _signature(module)
-        codegen.run_pipeline(module, "mlc-lower-to-memref", options.opt_level, options.prefix)
-        codegen.run_pipeline(module, "mlc-lower-to-llvm", options.opt_level, options.prefix)
+        codegen.run_pipeline(module, "mlc-lower-to-memref", options)
+        codegen.run_pipeline(module, "mlc-lower-to-llvm", options)
         if emit == "mlir":
             write(str(module))
             return written
+        # Weights go into the object directly unless the LLVM IR itself is
+        # asked for, which then stays self-contained.
+        constants = [] if emit == "llvm" else _onnxMlc.externalize_constants(
+            module, options.prefix, EXTERNAL_CONSTANT_BYTES)
         llvm_ir = codegen.to_llvm_ir(module)
     if emit == "llvm":
         write(llvm_ir)
         return written
-    obj = codegen.emit_object(llvm_ir, options.target, options.cpu, options.opt_level)
+    objects = [codegen.emit_object(llvm_ir, options.target, options.cpu, options.opt_level)]
+    if constants:
+        objects.append(codegen.constants_object(constants, options.target))
     if emit == "obj":
-        write(obj)
+        codegen.link_relocatable(objects, output_path, options.target)
     else:
-        codegen.link_shared(obj, output_path, options.target)
+        codegen.link_shared(objects, output_path, options.target)
     header = os.path.splitext(output_path)[0] + ".h"
     with open(header, "w") as f:
         f.write(codegen.c_header(options.prefix, signature))

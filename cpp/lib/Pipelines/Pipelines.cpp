@@ -54,9 +54,12 @@ void buildLowerToMemRefPipeline(OpPassManager &pm, const PipelineOptions &option
   pm.addPass(createEmitCABIPass({options.prefix}));
 }
 
-void buildLowerToLLVMPipeline(OpPassManager &pm, const PipelineOptions &) {
+void buildLowerToLLVMPipeline(OpPassManager &pm, const PipelineOptions &options) {
+  pm.addNestedPass<func::FuncOp>(createVectorizeContractionsPass(
+      {options.vectorBits, options.vectorRegisters}));
+  pm.addPass(createOutlineKernelsPass());
   addUpstream(pm, "func.func(convert-linalg-to-loops),expand-strided-metadata,"
-                  "lower-affine,convert-scf-to-cf,convert-math-to-llvm,"
+                  "lower-affine,convert-scf-to-cf,convert-vector-to-llvm,convert-math-to-llvm,"
                   "convert-math-to-libm,finalize-memref-to-llvm,"
                   "convert-arith-to-llvm,convert-index-to-llvm,"
                   "convert-cf-to-llvm,convert-func-to-llvm,convert-ub-to-llvm,"

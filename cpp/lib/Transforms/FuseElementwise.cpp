@@ -12,19 +12,45 @@ namespace onnx_mlc {
 using namespace mlir;
 
 namespace {
+
+/// Fuses an elementwise producer into an all-parallel consumer.
+///
+/// Only a producer whose result has no other user is fused: duplicating work
+/// into several consumers is a trade-off this pass does not make. Nothing is
+/// fused into a reduction, and (unlike upstream's pattern set) splat
+/// constants are not folded into bodies either: a contraction must keep
+/// plain operands to become a vectorized kernel (mlc-vectorize-contractions).
+struct FuseIntoParallelConsumer : OpRewritePattern<linalg::GenericOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(linalg::GenericOp consumer,
+                                PatternRewriter &rewriter) const override {
+    if (consumer.getNumReductionLoops() != 0)
+      return failure();
+    for (OpOperand &use : consumer->getOpOperands()) {
+      Operation *producer = use.get().getDefiningOp();
+      if (!producer || !producer->hasOneUse() || !linalg::areElementwiseOpsFusable(&use))
+        continue;
+      FailureOr<linalg::ElementwiseOpFusionResult> fused =
+          linalg::fuseElementwiseOps(rewriter, &use);
+      if (failed(fused))
+        continue;
+      for (auto [original, replacement] : fused->replacements)
+        rewriter.replaceAllUsesExcept(original, replacement, fused->fusedOp);
+      rewriter.eraseOp(consumer);
+      return success();
+    }
+    return failure();
+  }
+};
+
 struct FuseElementwisePass
     : onnx_mlc::impl::FuseElementwisePassBase<FuseElementwisePass> {
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
-    // Fuse only a producer whose result has no other user: duplicating work
-    // into several consumers is a trade-off this pass does not make.
-    linalg::populateElementwiseOpsFusionPatterns(
-        patterns, [](OpOperand *use) {
-          Operation *producer = use->get().getDefiningOp();
-          return producer && producer->hasOneUse();
-        });
+    patterns.add<FuseIntoParallelConsumer>(&getContext());
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       signalPassFailure();
   }
 };
+
 } // namespace

@@ -5,7 +5,8 @@
 //   mlc-lower-to-memref ONNX -> linalg -> bufferized memrefs + the C ABI
 //   mlc-lower-to-llvm   memrefs -> LLVM dialect
 //   mlc-compile         all three
-// -O0..-O3 are values of `opt-level`; nothing else changes between levels.
+// -O0..-O3 are values of `opt-level`; `vector-bits` and `vector-registers`
+// describe the target to the kernel generators.
 //
 //===----------------------------------------------------------------------===//
 #ifndef ONNX_MLC_PIPELINES_PIPELINES_H
@@ -31,6 +32,16 @@ struct PipelineOptions : mlir::PassPipelineOptions<PipelineOptions> {
       llvm::cl::desc("Largest non-splat tensor, in elements, that constant "
                      "propagation creates"),
       llvm::cl::init(1 << 20)};
+  Option<unsigned> vectorBits{
+      *this, "vector-bits",
+      llvm::cl::desc("Width of the target's vector registers in bits (512 for "
+                     "AVX-512, 256 for AVX2, 128 for NEON and SSE)"),
+      llvm::cl::init(256)};
+  Option<unsigned> vectorRegisters{
+      *this, "vector-registers",
+      llvm::cl::desc("Number of vector registers of the target (32 for "
+                     "AVX-512 and NEON, 16 for AVX2 and SSE)"),
+      llvm::cl::init(16)};
 };
 
 void buildOptimizeONNXPipeline(mlir::OpPassManager &pm, const PipelineOptions &options);

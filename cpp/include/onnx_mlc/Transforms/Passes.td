@@ -120,4 +120,62 @@ def CopiesToLinalgPass : Pass<"mlc-copies-to-linalg", "mlir::func::FuncOp"> {
   let dependentDialects = ["mlir::linalg::LinalgDialect"];
 }
 
+def VectorizeContractionsPass
+    : Pass<"mlc-vectorize-contractions", "mlir::func::FuncOp"> {
+  let summary = "Lower matmul-like linalg ops on memrefs to register-tiled vector loops";
+  let description = [{
+    Rewrites every bufferized linalg op that computes `C[..., m, n] +=
+    A[..., m, k] * B[..., k, n]` in floating point (any batch, broadcast or
+    transposed-A indexing; B and C contiguous along n) into loops over
+    tiles of `MR x NR` outputs. Each tile keeps its accumulators in vector
+    registers over the whole k loop: per k it loads `NR / lanes` vectors of
+    B, broadcasts `MR` scalars of A and issues `MR * NR / lanes` FMAs.
+    Edge tiles use a smaller MR and masked loads and stores, so any static
+    shape is handled. The tile size follows the target's vector registers.
+    ```mlir
+    // before
+    linalg.matmul ins(%a, %b : memref<64x32xf32>, memref<32x48xf32>)
+                  outs(%c : memref<64x48xf32>)
+    // after: scf.for loops over n and m tiles; in each, an scf.for over k
+    // carrying vector<16xf32> accumulators updated by vector.fma
+    ```
+  }];
+  let options = [
+    Option<"vectorBits", "vector-bits", "unsigned", /*default=*/"256",
+           "Width of the target's vector registers in bits">,
+    Option<"vectorRegisters", "vector-registers", "unsigned", /*default=*/"16",
+           "Number of vector registers the target has">
+  ];
+  let dependentDialects = ["mlir::arith::ArithDialect", "mlir::scf::SCFDialect",
+                           "mlir::vector::VectorDialect", "mlir::memref::MemRefDialect"];
+}
+
+def OutlineKernelsPass : Pass<"mlc-outline-kernels", "mlir::ModuleOp"> {
+  let summary = "Move each loop nest of a model function into a function of its own";
+  let description = [{
+    Every linalg op and every `scf.for` nest at the top level of a function
+    with a body becomes a private function with internal linkage, marked
+    `noinline`, that takes the memrefs and scalars the nest uses; the nest
+    is replaced by a call. Constants are cloned instead of passed. LLVM's
+    optimization time grows faster than linearly with function size, so a
+    model compiled as one function of hundreds of loop nests takes many
+    times longer than the same nests as separate functions.
+    ```mlir
+    // before
+    func.func @main_graph(%a: memref<4xf32>, %b: memref<4xf32>) {
+      linalg.generic ... ins(%a) outs(%b) { ... }
+      return
+    }
+    // after
+    func.func @main_graph(%a: memref<4xf32>, %b: memref<4xf32>) {
+      call @main_graph_kernel_0(%a, %b) : (memref<4xf32>, memref<4xf32>) -> ()
+      return
+    }
+    func.func private @main_graph_kernel_0(%a: memref<4xf32>, %b: memref<4xf32>)
+        attributes {llvm.linkage = #llvm.linkage<internal>, passthrough = ["noinline"]}
+    ```
+  }];
+  let dependentDialects = ["mlir::func::FuncDialect", "mlir::LLVM::LLVMDialect"];
+}
+
 #endif // ONNX_MLC_TRANSFORMS_PASSES

@@ -444,8 +444,8 @@ struct LowerFusedGemm : OpRewritePattern<FusedGemmOp> {
   }
 };
 
-/// Conv and FusedConv of any spatial rank and group count, as one
-/// linalg.generic over (n, f, out..., c, k...) accumulating into the bias.
+/// Conv and FusedConv of any spatial rank and group count, as an im2col
+/// copy and a batched contraction accumulating into the bias.
 template <typename ConvLike>
 LogicalResult lowerConv(ConvLike op, StringRef activation, PatternRewriter &rewriter) {
   Location loc = op.getLoc();
@@ -482,30 +482,64 @@ LogicalResult lowerConv(ConvLike op, StringRef activation, PatternRewriter &rewr
     init = filledTensor(rewriter, loc, outType, zero);
   }
 
+  // As a matrix product per image and group (im2col): out[n, g, f, p] =
+  // sum over k of w[g, f, k] * col[n, g, k, p], where p runs over output
+  // positions and k over (input channel, kernel offset). The contraction is
+  // then what mlc-vectorize-contractions turns into register-tiled kernels.
   int64_t group = op.getGroup();
+  int64_t batch = xType.getDimSize(0);
   int64_t filters = wType.getDimSize(0), cPerGroup = wType.getDimSize(1);
   int64_t fPerGroup = filters / group;
-  // dims: n=0, f=1, out=2..2+s-1, c=2+s, k=3+s..
-  auto d = [&](int64_t i) { return getAffineDimExpr(i, ctx); };
-  int64_t cDim = 2 + spatial, numDims = 3 + 2 * spatial;
-  AffineExpr channel = group == 1 ? d(cDim) : d(1).floorDiv(fPerGroup) * cPerGroup + d(cDim);
-  SmallVector<AffineExpr> xExprs{d(0), channel}, wExprs{d(1), d(cDim)}, oExprs{d(0), d(1)};
-  for (int64_t i = 0; i < spatial; ++i) {
-    xExprs.push_back(d(2 + i) * g->strides[i] + d(cDim + 1 + i) * g->dilations[i]);
-    wExprs.push_back(d(cDim + 1 + i));
-    oExprs.push_back(d(2 + i));
+  SmallVector<int64_t> outSpatial(outType.getShape().drop_front(2));
+  int64_t kernelSize = ShapedType::getNumElements(kernel);
+  int64_t positions = ShapedType::getNumElements(outSpatial);
+  int64_t reduced = cPerGroup * kernelSize;
+  auto colType = RankedTensorType::get({batch, group, reduced, positions}, elem);
+  bool pointwise = kernelSize == 1 && llvm::all_of(g->strides, [](int64_t s) { return s == 1; }) &&
+                   typeOf(x).getShape().drop_front(2) == ArrayRef<int64_t>(outSpatial);
+  Value col;
+  if (pointwise) {
+    col = reshapeTo(rewriter, loc, x, colType);
+  } else {
+    // Iteration space (n, g, c, kernel..., out...), the layout of col.
+    auto d = [&](int64_t i) { return getAffineDimExpr(i, ctx); };
+    int64_t numDims = 3 + 2 * spatial;
+    SmallVector<AffineExpr> xExprs{d(0), d(1) * cPerGroup + d(2)};
+    SmallVector<int64_t> colShape{batch, group, cPerGroup};
+    colShape.append(kernel.begin(), kernel.end());
+    colShape.append(outSpatial.begin(), outSpatial.end());
+    for (int64_t i = 0; i < spatial; ++i)
+      xExprs.push_back(d(3 + spatial + i) * g->strides[i] + d(3 + i) * g->dilations[i]);
+    auto fullType = RankedTensorType::get(colShape, elem);
+    SmallVector<AffineMap> maps{AffineMap::get(numDims, 0, xExprs, ctx),
+                                AffineMap::getMultiDimIdentityMap(numDims, ctx)};
+    Value full = linalg::GenericOp::create(
+                     rewriter, loc, fullType, x, emptyTensor(rewriter, loc, fullType), maps,
+                     SmallVector<utils::IteratorType>(numDims, utils::IteratorType::parallel),
+                     [](OpBuilder &b, Location l, ValueRange a) {
+                       linalg::YieldOp::create(b, l, a[0]);
+                     })
+                     .getResult(0);
+    col = reshapeTo(rewriter, loc, full, colType);
   }
-  SmallVector<AffineMap> maps{AffineMap::get(numDims, 0, xExprs, ctx),
-                              AffineMap::get(numDims, 0, wExprs, ctx),
-                              AffineMap::get(numDims, 0, oExprs, ctx)};
-  SmallVector<utils::IteratorType> iters(2 + spatial, utils::IteratorType::parallel);
-  iters.append(1 + spatial, utils::IteratorType::reduction);
-  Value acc = linalg::GenericOp::create(
-                  rewriter, loc, outType, ValueRange{x, op.getW()}, init, maps, iters,
-                  [&](OpBuilder &b, Location l, ValueRange args) {
-                    linalg::YieldOp::create(b, l, contractionBody(b, l, args));
-                  })
-                  .getResult(0);
+  Value w = reshapeTo(rewriter, loc, op.getW(),
+                      RankedTensorType::get({group, fPerGroup, reduced}, elem));
+  auto accType = RankedTensorType::get({batch, group, fPerGroup, positions}, elem);
+  // dims: n=0, g=1, f=2, p=3, k=4
+  auto d = [&](int64_t i) { return getAffineDimExpr(i, ctx); };
+  SmallVector<AffineMap> maps{AffineMap::get(5, 0, {d(1), d(2), d(4)}, ctx),
+                              AffineMap::get(5, 0, {d(0), d(1), d(4), d(3)}, ctx),
+                              AffineMap::get(5, 0, {d(0), d(1), d(2), d(3)}, ctx)};
+  SmallVector<utils::IteratorType> iters(4, utils::IteratorType::parallel);
+  iters.push_back(utils::IteratorType::reduction);
+  Value product = linalg::GenericOp::create(
+                      rewriter, loc, accType, ValueRange{w, col},
+                      reshapeTo(rewriter, loc, init, accType), maps, iters,
+                      [&](OpBuilder &b, Location l, ValueRange args) {
+                        linalg::YieldOp::create(b, l, contractionBody(b, l, args));
+                      })
+                      .getResult(0);
+  Value acc = reshapeTo(rewriter, loc, product, outType);
   if (!activation.empty())
     acc = buildElementwise(rewriter, loc, outType, acc,
                            [&](OpBuilder &b, Location l, ValueRange a) {
@@ -933,7 +967,8 @@ std::string describeNode(Operation *op) {
 }
 
 bool isSupportedElementType(Type t) {
-  return t.isF32() || t.isInteger(64) || t.isInteger(32) || t.isInteger(1);
+  // Booleans wait for a byte-sized storage type: memrefs of i1 do not lower.
+  return t.isF32() || t.isSignlessInteger(64) || t.isSignlessInteger(32);
 }
 
 /// Returns why `op` cannot be lowered yet, or an empty string.
@@ -943,7 +978,8 @@ std::string whyNotLowerable(Operation *op, const llvm::StringSet<> &lowered) {
   if (!lowered.contains(op->getName().getStringRef()))
     return "operator is not supported by the compiler yet";
   for (Value v : llvm::concat<Value>(op->getOperands(), op->getResults())) {
-    if (isa<NoneType>(v.getType()))
+    // An unused result (Dropout's mask at inference) is never materialized.
+    if (isa<NoneType>(v.getType()) || (isa<OpResult>(v) && v.use_empty()))
       continue;
     auto t = dyn_cast<RankedTensorType>(v.getType());
     if (!t)
@@ -961,8 +997,14 @@ std::string whyNotLowerable(Operation *op, const llvm::StringSet<> &lowered) {
     return "the Indices output is not supported yet";
   if (auto pool = dyn_cast<MaxPoolOp>(op); pool && pool.getStorageOrder())
     return "storage_order = 1 is not supported yet";
-  if (auto d = dyn_cast<DropoutOp>(op); d && !d.getMask().use_empty())
-    return "the mask output outside inference is not supported yet";
+  if (auto d = dyn_cast<DropoutOp>(op)) {
+    Value training = d.getTrainingMode();
+    DenseElementsAttr mode = isNone(training) ? nullptr : getConstantValue(training);
+    if (!isNone(training) && (!mode || mode.getSplatValue<bool>()))
+      return "training mode is not supported";
+    if (!d.getMask().use_empty())
+      return "the mask output is not supported yet";
+  }
   if (auto bn = dyn_cast<BatchNormalizationOp>(op);
       bn && (!bn.getRunningMean().use_empty() || !bn.getRunningVar().use_empty()))
     return "the running_mean and running_var outputs are not supported";

@@ -1,0 +1,255 @@
+//===- VectorizeContractions.cpp - Register-tiled vector matmul kernels ---===//
+//
+// The kernel is the classic outer-product micro-kernel: an MR x NR block of
+// C lives in MR * NR / lanes vector registers for the whole k loop; each k
+// step loads one row segment of B (contiguous along n), broadcasts MR
+// scalars of A and issues one FMA per register. Because shapes are static,
+// edge tiles are just smaller instances of the same kernel (fewer rows, a
+// masked last vector), chosen at compile time.
+//
+//===----------------------------------------------------------------------===//
+#include "onnx_mlc/Transforms/Passes.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/LinalgInterfaces.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+
+namespace onnx_mlc {
+#define GEN_PASS_DEF_VECTORIZECONTRACTIONSPASS
+#include "onnx_mlc/Transforms/Passes.h.inc"
+} // namespace onnx_mlc
+
+using namespace mlir;
+
+namespace {
+
+/// Which loops of a contraction play which role.
+struct ContractionPlan {
+  unsigned m, n, k;
+  SmallVector<unsigned> outer; // every other (parallel) loop
+  SmallVector<int64_t> sizes;  // static loop sizes
+};
+
+bool hasUnitInnerStride(Value v) {
+  auto type = dyn_cast<MemRefType>(v.getType());
+  return type && type.getRank() > 0 && type.isLastDimUnitStride();
+}
+
+std::optional<unsigned> innermostDim(AffineMap map) {
+  if (map.getNumResults() == 0)
+    return std::nullopt;
+  if (auto d = dyn_cast<AffineDimExpr>(map.getResults().back()))
+    return d.getPosition();
+  return std::nullopt;
+}
+
+/// Recognizes C[.., m, n] += A[.., m|k ..] * B[.., k, n] on memrefs with
+/// static sizes, B and C contiguous along n.
+std::optional<ContractionPlan> planContraction(linalg::LinalgOp op) {
+  if (!op.hasPureBufferSemantics() || op.getNumDpsInputs() != 2 ||
+      op.getNumDpsInits() != 1 || !linalg::isaContractionOpInterface(op))
+    return std::nullopt;
+  Type elem = getElementTypeOrSelf(op.getDpsInits()[0].getType());
+  if (!isa<FloatType>(elem))
+    return std::nullopt;
+  for (Value v : op->getOperands())
+    if (getElementTypeOrSelf(v.getType()) != elem)
+      return std::nullopt;
+  FailureOr<linalg::ContractionDimensions> dims = linalg::inferContractionDims(op);
+  if (failed(dims) || dims->k.size() != 1 || dims->m.empty() || dims->n.empty())
+    return std::nullopt;
+  SmallVector<AffineMap> maps = op.getIndexingMapsArray();
+  std::optional<unsigned> bInner = innermostDim(maps[1]), cInner = innermostDim(maps[2]);
+  if (!bInner || bInner != cInner || !llvm::is_contained(dims->n, *bInner))
+    return std::nullopt;
+  Value b = op.getDpsInputs()[1], c = op.getDpsInits()[0];
+  if (!hasUnitInnerStride(b) || !hasUnitInnerStride(c))
+    return std::nullopt;
+  ContractionPlan plan;
+  plan.sizes = op.getStaticLoopRanges();
+  if (llvm::any_of(plan.sizes, ShapedType::isDynamic))
+    return std::nullopt;
+  plan.n = *bInner;
+  plan.k = dims->k.front();
+  // The m loop is the one A and C vary along that is innermost in C.
+  plan.m = dims->m.back();
+  for (unsigned d = 0; d < op.getNumLoops(); ++d)
+    if (d != plan.m && d != plan.n && d != plan.k)
+      plan.outer.push_back(d);
+  return plan;
+}
+
+class KernelEmitter {
+public:
+  KernelEmitter(linalg::LinalgOp op, const ContractionPlan &plan, unsigned lanes,
+                unsigned rows, unsigned cols)
+      : op(op), plan(plan), lanes(lanes), tileRows(rows), tileCols(cols),
+        elem(getElementTypeOrSelf(op.getDpsInits()[0].getType())),
+        vecType(VectorType::get({lanes}, elem)) {}
+
+  /// Replaces `op` by the loop nest.
+  void emit() {
+    OpBuilder b(op);
+    a = op.getDpsInputs()[0];
+    bMat = op.getDpsInputs()[1];
+    c = op.getDpsInits()[0];
+    ivs.assign(op.getNumLoops(), Value());
+    emitOuter(b, op.getLoc(), 0);
+    op->erase();
+  }
+
+private:
+  Value idx(OpBuilder &b, Location loc, int64_t v) {
+    return arith::ConstantIndexOp::create(b, loc, v);
+  }
+
+  void forLoop(OpBuilder &b, Location loc, int64_t lb, int64_t ub, int64_t step,
+               function_ref<void(OpBuilder &, Value)> body) {
+    if (ub - lb <= step) { // one iteration: no loop
+      if (ub > lb)
+        body(b, idx(b, loc, lb));
+      return;
+    }
+    scf::ForOp::create(b, loc, idx(b, loc, lb), idx(b, loc, ub), idx(b, loc, step),
+                       ValueRange{},
+                       [&](OpBuilder &nb, Location, Value iv, ValueRange) {
+                         body(nb, iv);
+                         scf::YieldOp::create(nb, loc);
+                       });
+  }
+
+  void emitOuter(OpBuilder &b, Location loc, size_t i) {
+    if (i < plan.outer.size()) {
+      unsigned d = plan.outer[i];
+      forLoop(b, loc, 0, plan.sizes[d], 1, [&](OpBuilder &nb, Value iv) {
+        ivs[d] = iv;
+        emitOuter(nb, loc, i + 1);
+      });
+      return;
+    }
+    // n tiles outermost so that one B panel (K x NR) is reused by every m tile.
+    int64_t n = plan.sizes[plan.n], m = plan.sizes[plan.m];
+    int64_t nFull = n - n % tileCols, mFull = m - m % tileRows;
+    auto mTiles = [&](OpBuilder &nb, Value n0, int64_t cols) {
+      forLoop(nb, loc, 0, mFull, tileRows, [&](OpBuilder &mb, Value m0) {
+        emitTile(mb, loc, m0, n0, tileRows, cols);
+      });
+      if (m > mFull)
+        emitTile(nb, loc, idx(nb, loc, mFull), n0, m - mFull, cols);
+    };
+    forLoop(b, loc, 0, nFull, tileCols,
+            [&](OpBuilder &nb, Value n0) { mTiles(nb, n0, tileCols); });
+    if (n > nFull)
+      mTiles(b, idx(b, loc, nFull), n - nFull);
+  }
+
+  /// Indices into operand `operand` with the m, n and k loops at the given
+  /// positions and the outer loops at their induction variables.
+  SmallVector<Value> indices(OpBuilder &b, Location loc, unsigned operand, Value m, Value n,
+                             Value k) {
+    AffineMap map = op.getIndexingMapsArray()[operand];
+    SmallVector<Value> result;
+    for (AffineExpr e : map.getResults()) {
+      unsigned d = cast<AffineDimExpr>(e).getPosition();
+      result.push_back(d == plan.m ? m : d == plan.n ? n : d == plan.k ? k : ivs[d]);
+    }
+    return result;
+  }
+
+  Value offset(OpBuilder &b, Location loc, Value base, int64_t delta) {
+    return delta == 0 ? base
+                      : arith::AddIOp::create(b, loc, base, idx(b, loc, delta)).getResult();
+  }
+
+  /// The mask of the j-th vector of a `cols`-wide row, or null if full.
+  Value maskFor(OpBuilder &b, Location loc, int64_t j, int64_t cols) {
+    int64_t live = std::min<int64_t>(lanes, cols - j * lanes);
+    if (live == (int64_t)lanes)
+      return Value();
+    return vector::ConstantMaskOp::create(b, loc, VectorType::get({lanes}, b.getI1Type()),
+                                          ArrayRef<int64_t>{live});
+  }
+
+  Value load(OpBuilder &b, Location loc, Value base, ValueRange at, Value mask) {
+    if (!mask)
+      return vector::LoadOp::create(b, loc, vecType, base, at);
+    Value zero = arith::ConstantOp::create(b, loc, b.getZeroAttr(vecType));
+    return vector::MaskedLoadOp::create(b, loc, vecType, base, at, mask, zero);
+  }
+
+  void store(OpBuilder &b, Location loc, Value v, Value base, ValueRange at, Value mask) {
+    if (!mask)
+      vector::StoreOp::create(b, loc, v, base, at);
+    else
+      vector::MaskedStoreOp::create(b, loc, base, at, mask, v);
+  }
+
+  void emitTile(OpBuilder &b, Location loc, Value m0, Value n0, int64_t rows, int64_t cols) {
+    int64_t vecs = llvm::divideCeil(cols, lanes);
+    SmallVector<Value> masks, rowAt, colAt;
+    for (int64_t j = 0; j < vecs; ++j) {
+      masks.push_back(maskFor(b, loc, j, cols));
+      colAt.push_back(offset(b, loc, n0, j * lanes));
+    }
+    for (int64_t i = 0; i < rows; ++i)
+      rowAt.push_back(offset(b, loc, m0, i));
+    Value zeroK = idx(b, loc, 0);
+    SmallVector<Value> acc;
+    for (int64_t i = 0; i < rows; ++i)
+      for (int64_t j = 0; j < vecs; ++j)
+        acc.push_back(load(b, loc, c, indices(b, loc, 2, rowAt[i], colAt[j], zeroK), masks[j]));
+    auto kLoop = scf::ForOp::create(
+        b, loc, zeroK, idx(b, loc, plan.sizes[plan.k]), idx(b, loc, 1), acc,
+        [&](OpBuilder &kb, Location, Value k, ValueRange carried) {
+          SmallVector<Value> bRow, next;
+          for (int64_t j = 0; j < vecs; ++j)
+            bRow.push_back(load(kb, loc, bMat, indices(kb, loc, 1, m0, colAt[j], k), masks[j]));
+          for (int64_t i = 0; i < rows; ++i) {
+            Value s = memref::LoadOp::create(kb, loc, a, indices(kb, loc, 0, rowAt[i], n0, k));
+            Value splat = vector::BroadcastOp::create(kb, loc, vecType, s);
+            for (int64_t j = 0; j < vecs; ++j)
+              next.push_back(
+                  vector::FMAOp::create(kb, loc, splat, bRow[j], carried[i * vecs + j]));
+          }
+          scf::YieldOp::create(kb, loc, next);
+        });
+    for (int64_t i = 0; i < rows; ++i)
+      for (int64_t j = 0; j < vecs; ++j)
+        store(b, loc, kLoop.getResult(i * vecs + j), c,
+              indices(b, loc, 2, rowAt[i], colAt[j], zeroK), masks[j]);
+  }
+
+  linalg::LinalgOp op;
+  const ContractionPlan &plan;
+  unsigned lanes, tileRows, tileCols;
+  Type elem;
+  VectorType vecType;
+  SmallVector<Value> ivs;
+  Value a, bMat, c;
+};
+
+struct VectorizeContractionsPass
+    : onnx_mlc::impl::VectorizeContractionsPassBase<VectorizeContractionsPass> {
+  using Base::Base;
+
+  void runOnOperation() override {
+    SmallVector<std::pair<linalg::LinalgOp, ContractionPlan>> work;
+    getOperation().walk([&](linalg::LinalgOp op) {
+      if (std::optional<ContractionPlan> plan = planContraction(op))
+        work.emplace_back(op, *plan);
+    });
+    for (auto &[op, plan] : work) {
+      unsigned bits = getElementTypeOrSelf(op.getDpsInits()[0].getType()).getIntOrFloatBitWidth();
+      unsigned lanes = std::max(1u, vectorBits / bits);
+      // Two vectors per row of the tile; as many rows as leave a few
+      // registers for the B vectors and the broadcast.
+      unsigned cols = 2 * lanes;
+      unsigned rows = std::clamp<int>(((int)vectorRegisters - 4) / 2, 1, 8);
+      KernelEmitter(op, plan, lanes, rows, cols).emit();
+    }
+  }
+};
+
+} // namespace

@@ -1,0 +1,28 @@
+// RUN: onnx-mlc-opt %s --pass-pipeline='builtin.module(mlc-outline-kernels)' | FileCheck %s
+
+// Each top-level loop nest moves to a function of its own that LLVM keeps
+// separate; constants are cloned into it, memrefs and scalars passed.
+// CHECK-LABEL: func @main_graph
+// CHECK-SAME: (%[[X:.+]]: memref<8xf32>, %[[Y:.+]]: memref<8xf32>, %[[S:.+]]: f32)
+func.func @main_graph(%x: memref<8xf32>, %y: memref<8xf32>, %s: f32) {
+  // CHECK: call @main_graph_kernel_0(%[[X]], %[[Y]])
+  // CHECK: call @main_graph_kernel_1(%[[S]], %[[Y]])
+  // CHECK-NEXT: return
+// CHECK-NEXT: }
+  %c0 = arith.constant 0 : index
+  %c8 = arith.constant 8 : index
+  %c1 = arith.constant 1 : index
+  linalg.copy ins(%x : memref<8xf32>) outs(%y : memref<8xf32>)
+  scf.for %i = %c0 to %c8 step %c1 {
+    memref.store %s, %y[%i] : memref<8xf32>
+  }
+  return
+}
+// CHECK: func.func private @main_graph_kernel_0(%{{.+}}: memref<8xf32>, %{{.+}}: memref<8xf32>)
+// CHECK-SAME: llvm.linkage = #llvm.linkage<internal>
+// CHECK-SAME: passthrough = ["noinline"]
+// CHECK: linalg.copy
+// CHECK: func.func private @main_graph_kernel_1(%[[S1:.+]]: f32, %[[Y1:.+]]: memref<8xf32>)
+// CHECK: %[[C0:.+]] = arith.constant 0 : index
+// CHECK: scf.for
+// CHECK: memref.store %[[S1]], %[[Y1]]

@@ -1,0 +1,66 @@
+// RUN: onnx-mlc-opt %s --pass-pipeline='builtin.module(func.func(mlc-vectorize-contractions{vector-bits=256 vector-registers=16}))' | FileCheck %s
+
+// 256-bit vectors of f32 have 8 lanes: tiles of 6 rows x 16 columns, so
+// 14x20 splits into m tiles of 6, 6 and 2 rows and n tiles of 16 and 4
+// columns; the last is masked. Accumulators live in the k loop's iter_args.
+// CHECK-LABEL: func @matmul
+// CHECK-SAME: (%[[A:.+]]: memref<14x7xf32>, %[[B:.+]]: memref<7x20xf32>, %[[C:.+]]: memref<14x20xf32>)
+func.func @matmul(%a: memref<14x7xf32>, %b: memref<7x20xf32>, %c: memref<14x20xf32>) {
+  // Full tiles: m loop of step 6 up to 12, 12 accumulators.
+  // CHECK: scf.for %[[M0:.+]] = %c0{{.*}} to %c12{{.*}} step %c6
+  // CHECK-COUNT-12: vector.load %[[C]]
+  // CHECK: scf.for %[[K:.+]] = {{.*}} iter_args(
+  // CHECK: vector.load %[[B]][%[[K]],
+  // CHECK: vector.load %[[B]][%[[K]],
+  // CHECK: memref.load %[[A]][%[[M0]], %[[K]]]
+  // CHECK: vector.broadcast {{.*}} : f32 to vector<8xf32>
+  // CHECK: vector.fma
+  // CHECK-COUNT-12: vector.store
+  // The 2-row edge tile of the same columns.
+  // CHECK-COUNT-4: vector.load %[[C]]
+  // The 4-column edge: one masked vector per row.
+  // CHECK: vector.constant_mask [4] : vector<8xi1>
+  // CHECK: vector.maskedload %[[C]]
+  // CHECK-NOT: linalg.matmul
+  linalg.matmul ins(%a, %b : memref<14x7xf32>, memref<7x20xf32>) outs(%c : memref<14x20xf32>)
+  return
+}
+
+// A batch dimension of B and C with A shared (a convolution as im2col)
+// becomes an outer loop.
+// CHECK-LABEL: func @shared_weights
+func.func @shared_weights(%w: memref<4x9xf32>, %col: memref<2x9x16xf32>, %out: memref<2x4x16xf32>) {
+  // CHECK: scf.for %[[N:.+]] = %c0{{.*}} to %c2
+  // CHECK: vector.load %{{.+}}[%[[N]],
+  // CHECK: vector.fma
+  // CHECK-NOT: linalg.generic
+  linalg.generic {indexing_maps = [affine_map<(n, m, p, k) -> (m, k)>,
+                                   affine_map<(n, m, p, k) -> (n, k, p)>,
+                                   affine_map<(n, m, p, k) -> (n, m, p)>],
+                  iterator_types = ["parallel", "parallel", "parallel", "reduction"]}
+      ins(%w, %col : memref<4x9xf32>, memref<2x9x16xf32>) outs(%out : memref<2x4x16xf32>) {
+  ^bb0(%x: f32, %y: f32, %acc: f32):
+    %p = arith.mulf %x, %y : f32
+    %s = arith.addf %acc, %p : f32
+    linalg.yield %s : f32
+  }
+  return
+}
+
+// B transposed (contiguous along k, not n) is left alone.
+// CHECK-LABEL: func @transposed_b
+func.func @transposed_b(%a: memref<4x8xf32>, %b: memref<16x8xf32>, %c: memref<4x16xf32>) {
+  // CHECK: linalg.generic
+  // CHECK-NOT: vector.fma
+  linalg.generic {indexing_maps = [affine_map<(m, n, k) -> (m, k)>,
+                                   affine_map<(m, n, k) -> (n, k)>,
+                                   affine_map<(m, n, k) -> (m, n)>],
+                  iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%a, %b : memref<4x8xf32>, memref<16x8xf32>) outs(%c : memref<4x16xf32>) {
+  ^bb0(%x: f32, %y: f32, %acc: f32):
+    %p = arith.mulf %x, %y : f32
+    %s = arith.addf %acc, %p : f32
+    linalg.yield %s : f32
+  }
+  return
+}
