@@ -6,13 +6,15 @@
 include "mlir/IR/PatternBase.td"
 include "ONNX/ONNX.td"
 
-// A reshape of a reshape only needs the outer shape, as long as neither
-// reads a 0 in its shape as "copy the input dimension".
-def AllowZeroIsOff : Constraint<CPred<"::llvm::cast<::mlir::IntegerAttr>($0).getInt() == 0">,
-                                 "allowzero is 0">;
+// A reshape of a reshape only needs the outer shape, unless that shape
+// copies a dimension (a 0 while allowzero is 0): the copy must read the
+// inner result, not the original input.
+def OuterShapeCopiesNothing
+    : Constraint<CPred<"::onnx_mlc::onnx::reshapeCopiesNoDimension($0, $1)">,
+                 "the shape copies no input dimension">;
 def ReshapeOfReshape : Pat<
   (ONNX_ReshapeOp (ONNX_ReshapeOp $x, $inner, $az0), $outer, $az1),
   (ONNX_ReshapeOp $x, $outer, $az1),
-  [(AllowZeroIsOff $az0), (AllowZeroIsOff $az1)]>;
+  [(OuterShapeCopiesNothing $outer, $az1)]>;
 
 #endif // ONNX_MLC_ONNX_CANONICALIZE

@@ -54,3 +54,16 @@ func.func @reshape_of_reshape(%x: tensor<2x6xf32>) -> tensor<3x4xf32> {
   %1 = "onnx.Reshape"(%0, %b) : (tensor<12xf32>, tensor<2xi64>) -> tensor<3x4xf32>
   return %1 : tensor<3x4xf32>
 }
+
+// A 0 in the outer shape copies a dimension of the inner result (here 2,
+// not the input's 4), so both reshapes stay.
+// CHECK-LABEL: func @reshape_of_reshape_copying_a_dimension
+func.func @reshape_of_reshape_copying_a_dimension(%x: tensor<4x6xf32>) -> tensor<2x3x4xf32> {
+  // CHECK: %[[INNER:.+]] = "onnx.Reshape"(%arg0
+  // CHECK: "onnx.Reshape"(%[[INNER]]
+  %a = "onnx.Constant"() {value = dense<[2, 12]> : tensor<2xi64>} : () -> tensor<2xi64>
+  %b = "onnx.Constant"() {value = dense<[0, 3, 4]> : tensor<3xi64>} : () -> tensor<3xi64>
+  %0 = "onnx.Reshape"(%x, %a) : (tensor<4x6xf32>, tensor<2xi64>) -> tensor<2x12xf32>
+  %1 = "onnx.Reshape"(%0, %b) : (tensor<2x12xf32>, tensor<3xi64>) -> tensor<2x3x4xf32>
+  return %1 : tensor<2x3x4xf32>
+}

@@ -11,10 +11,14 @@
 #define GET_OP_CLASSES
 #include "ONNX/ONNXOps.h.inc"
 
-#endif // ONNX_MLC_DIALECT_ONNX_ONNXOPS_H
-
 namespace onnx_mlc::onnx {
 /// Creates an onnx.Constant holding `value`, typed as `value`.
 ConstantOp createConstant(mlir::OpBuilder &builder, mlir::Location loc,
                           mlir::ElementsAttr value);
+
+/// Whether a Reshape to `shape` with `allowzero` is known to copy no
+/// dimension of its input (no 0 is read as "keep this dimension").
+bool reshapeCopiesNoDimension(mlir::Value shape, mlir::Attribute allowzero);
 } // namespace onnx_mlc::onnx
+
+#endif // ONNX_MLC_DIALECT_ONNX_ONNXOPS_H

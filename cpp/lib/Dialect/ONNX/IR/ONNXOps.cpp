@@ -257,6 +257,13 @@ OpFoldResult UnsqueezeOp::fold(FoldAdaptor adaptor) {
 // Canonicalization patterns.
 //===----------------------------------------------------------------------===//
 
+bool onnx_mlc::onnx::reshapeCopiesNoDimension(Value shape, Attribute allowzero) {
+  if (cast<IntegerAttr>(allowzero).getInt() != 0)
+    return true;
+  std::optional<SmallVector<int64_t>> dims = getConstantInts(shape);
+  return dims && !llvm::is_contained(*dims, 0);
+}
+
 namespace {
 #include "ONNX/ONNXCanonicalize.inc"
 

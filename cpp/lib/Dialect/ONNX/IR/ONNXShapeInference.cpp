@@ -26,8 +26,8 @@ static LogicalResult refine(Operation *op, ArrayRef<int64_t> shape, Type elem,
                             unsigned idx = 0) {
   if (failed(refineResultType(op->getResult(idx),
                               RankedTensorType::get(shape, elem))))
-    return op->emitOpError("inferred result type tensor<")
-           << shape.size() << "-d> contradicts the declared "
+    return op->emitOpError("inferred result type ")
+           << RankedTensorType::get(shape, elem) << " contradicts the declared "
            << op->getResult(idx).getType();
   return success();
 }
