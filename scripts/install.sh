@@ -9,5 +9,12 @@ if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gcc g++ ccache >/dev/null
 fi
 python3 -m pip install -q -r requirements-dev.txt
-python3 -m pip install --no-build-isolation -v . 2>&1 | grep -E "^(--|\[[0-9]+/[0-9]+\]|Successfully|ERROR|error)" | grep -v "^-- Looking\|^-- Performing\|^-- Check" || true
-python3 -c "import onnx_mlc" # fails loudly if the install did not work
+# The build log is long; keep it, show progress, and all of it on failure.
+log=$(mktemp)
+if ! python3 -m pip install --no-build-isolation -v . >"$log" 2>&1; then
+  cat "$log"
+  echo "install.sh: building onnx-mlc failed (log above)" >&2
+  exit 1
+fi
+grep -E "^\[[0-9]+/[0-9]+\]|^Successfully" "$log" | tail -n 3 || true
+python3 -c "import onnx_mlc"  # fails loudly if the install did not work
