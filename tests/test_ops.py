@@ -107,11 +107,14 @@ def test_conv1d_and_3d(rng):
         check_against_ort(model, {"x": x}, rtol=1e-4, atol=1e-4)
 
 
-def test_conv_bn_relu_fused(rng):
-    x, w = rand(rng, 1, 3, 8, 8), rand(rng, 5, 3, 3, 3)
+# 5x3x3x3 weights are a dense attribute; 40x8x3x3 (2,880 values) are stored
+# as a dense resource, which the BatchNorm folding must read and write too.
+@pytest.mark.parametrize("filters,channels", [(5, 3), (40, 8)])
+def test_conv_bn_relu_fused(rng, filters, channels):
+    x, w = rand(rng, 1, channels, 8, 8), rand(rng, filters, channels, 3, 3)
     params = [numpy_helper.from_array(v, n) for n, v in
-              [("w", w), ("s", rand(rng, 5)), ("bb", rand(rng, 5)), ("m", rand(rng, 5)),
-               ("v", np.abs(rand(rng, 5)) + 0.5)]]
+              [("w", w), ("s", rand(rng, filters)), ("bb", rand(rng, filters)),
+               ("m", rand(rng, filters)), ("v", np.abs(rand(rng, filters)) + 0.5)]]
     nodes = [helper.make_node("Conv", ["x", "w"], ["c"], pads=[1, 1, 1, 1]),
              helper.make_node("BatchNormalization", ["c", "s", "bb", "m", "v"], ["n"]),
              helper.make_node("Relu", ["n"], ["y"])]

@@ -39,3 +39,31 @@ func.func @bias_add(%x: tensor<1x2x4x4xf32>, %w: tensor<3x2x3x3xf32>) -> (tensor
   %s = "onnx.Add"(%r, %k) : (tensor<1x3x2x2xf32>, tensor<1x3x2x2xf32>) -> tensor<1x3x2x2xf32>
   return %z, %s : tensor<1x3x2x2xf32>, tensor<1x3x2x2xf32>
 }
+
+// -----
+
+// Weights stored as a dense resource (the importer's form for large
+// initializers) fold as well: w = [1, 2], s = 4 / sqrt(3 + 1) = 2.
+// CHECK-LABEL: func @resource_weights
+func.func @resource_weights(%x: tensor<1x1x2x2xf32>) -> tensor<1x2x2x2xf32> {
+  %w = "onnx.Constant"() {value = dense_resource<w> : tensor<2x1x1x1xf32>} : () -> tensor<2x1x1x1xf32>
+  %scale = "onnx.Constant"() {value = dense<4.0> : tensor<2xf32>} : () -> tensor<2xf32>
+  %b = "onnx.Constant"() {value = dense<0.0> : tensor<2xf32>} : () -> tensor<2xf32>
+  %mean = "onnx.Constant"() {value = dense<0.0> : tensor<2xf32>} : () -> tensor<2xf32>
+  %var = "onnx.Constant"() {value = dense<3.0> : tensor<2xf32>} : () -> tensor<2xf32>
+  %none = onnx.none
+  // CHECK: %[[W:.+]] = "onnx.Constant"() <{value = dense<{{\[}}[{{\[}}[2.000000e+00]]], {{\[}}[{{\[}}4.000000e+00]]]]> : tensor<2x1x1x1xf32>}>
+  // CHECK: "onnx.FusedConv"(%arg0, %[[W]],
+  // CHECK-NOT: onnx.BatchNormalization
+  %c = "onnx.Conv"(%x, %w, %none) : (tensor<1x1x2x2xf32>, tensor<2x1x1x1xf32>, none) -> tensor<1x2x2x2xf32>
+  %n, %rm, %rv = "onnx.BatchNormalization"(%c, %scale, %b, %mean, %var) {epsilon = 1.0 : f32} : (tensor<1x2x2x2xf32>, tensor<2xf32>, tensor<2xf32>, tensor<2xf32>, tensor<2xf32>) -> (tensor<1x2x2x2xf32>, none, none)
+  return %n : tensor<1x2x2x2xf32>
+}
+
+{-#
+  dialect_resources: {
+    builtin: {
+      w: "0x040000000000803F00000040"
+    }
+  }
+#-}
