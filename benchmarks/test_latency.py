@@ -27,7 +27,7 @@ def mlp(batch, sizes=(784, 1024, 1024, 10)):
     rng = np.random.default_rng(0)
     nodes, inits, prev = [], [], "x"
     for i, (k, n) in enumerate(zip(sizes, sizes[1:])):
-        inits += [numpy_helper.from_array(rng.standard_normal((k, n), np.float32) / np.sqrt(k), f"w{i}"),
+        inits += [numpy_helper.from_array((rng.standard_normal((k, n)) / np.sqrt(k)).astype(np.float32), f"w{i}"),
                   numpy_helper.from_array(rng.standard_normal(n).astype(np.float32), f"b{i}")]
         nodes += [helper.make_node("MatMul", [prev, f"w{i}"], [f"m{i}"]),
                   helper.make_node("Add", [f"m{i}", f"b{i}"], [f"a{i}"])]
@@ -39,6 +39,7 @@ def mlp(batch, sizes=(784, 1024, 1024, 10)):
         nodes, "mlp", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [batch, sizes[0]])],
         [helper.make_tensor_value_info(prev, TensorProto.FLOAT, [batch, sizes[-1]])], inits)
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    model.ir_version = 8  # what onnxruntime 1.31 reads
     return model, rng.random((batch, sizes[0]), dtype=np.float32)
 
 

@@ -26,6 +26,19 @@ func.func @matmul(%a: memref<14x7xf32>, %b: memref<7x20xf32>, %c: memref<14x20xf
   return
 }
 
+// A single row (a matrix-vector product) gets wider tiles instead: 7
+// vectors of 8 per row, then a 14-column edge of one full and one masked
+// vector.
+// CHECK-LABEL: func @vector_matrix
+func.func @vector_matrix(%a: memref<1x5xf32>, %b: memref<5x70xf32>, %c: memref<1x70xf32>) {
+  // CHECK-COUNT-7: vector.load %{{.+}} : memref<1x70xf32>, vector<8xf32>
+  // CHECK: scf.for
+  // CHECK-COUNT-7: vector.fma
+  // CHECK: vector.constant_mask [6] : vector<8xi1>
+  linalg.matmul ins(%a, %b : memref<1x5xf32>, memref<5x70xf32>) outs(%c : memref<1x70xf32>)
+  return
+}
+
 // A batch dimension of B and C with A shared (a convolution as im2col)
 // becomes an outer loop.
 // CHECK-LABEL: func @shared_weights

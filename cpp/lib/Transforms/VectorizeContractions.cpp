@@ -243,11 +243,20 @@ struct VectorizeContractionsPass
     for (auto &[op, plan] : work) {
       unsigned bits = getElementTypeOrSelf(op.getDpsInits()[0].getType()).getIntOrFloatBitWidth();
       unsigned lanes = std::max(1u, vectorBits / bits);
-      // Two vectors per row of the tile; as many rows as leave a few
-      // registers for the B vectors and the broadcast.
-      unsigned cols = 2 * lanes;
-      unsigned rows = std::clamp<int>(((int)vectorRegisters - 4) / 2, 1, 8);
-      KernelEmitter(op, plan, lanes, rows, cols).emit();
+      // A tile of rows x vecs accumulators needs rows * vecs + vecs + 1
+      // vector registers (with the B vectors and the broadcast). Normally
+      // two vectors per row and as many rows as fit, up to 8; with fewer
+      // rows than that (a matrix-vector product), wider rows instead, so
+      // that enough independent FMA chains hide the FMA latency.
+      int regs = std::max<int>(vectorRegisters, 4);
+      int64_t m = plan.sizes[plan.m];
+      int vecs = 2;
+      int rows = std::clamp<int>((regs - 1 - vecs) / vecs, 1, 8);
+      if (m < rows) {
+        rows = m;
+        vecs = std::clamp<int>((regs - 1) / (rows + 1), 2, 8);
+      }
+      KernelEmitter(op, plan, lanes, rows, vecs * lanes).emit();
     }
   }
 };
