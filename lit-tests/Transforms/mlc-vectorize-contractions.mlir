@@ -39,6 +39,28 @@ func.func @vector_matrix(%a: memref<1x5xf32>, %b: memref<5x70xf32>, %c: memref<1
   return
 }
 
+// A ReLU applied in place right after the product runs on the accumulators
+// before the store.
+// CHECK-LABEL: func @relu_epilogue
+func.func @relu_epilogue(%a: memref<2x3xf32>, %b: memref<3x8xf32>, %c: memref<2x8xf32>) {
+  // CHECK: scf.for {{.*}} iter_args(
+  // CHECK: vector.fma
+  // CHECK: scf.yield
+  // CHECK: %[[ZERO:.+]] = vector.broadcast %{{.+}} : f32 to vector<8xf32>
+  // CHECK: %[[RELU:.+]] = arith.maximumf %{{.+}}, %[[ZERO]] : vector<8xf32>
+  // CHECK: vector.store %[[RELU]]
+  // CHECK-NOT: linalg.generic
+  %zero = arith.constant 0.0 : f32
+  linalg.matmul ins(%a, %b : memref<2x3xf32>, memref<3x8xf32>) outs(%c : memref<2x8xf32>)
+  linalg.generic {indexing_maps = [affine_map<(i, j) -> (i, j)>],
+                  iterator_types = ["parallel", "parallel"]} outs(%c : memref<2x8xf32>) {
+  ^bb0(%x: f32):
+    %r = arith.maximumf %x, %zero : f32
+    linalg.yield %r : f32
+  }
+  return
+}
+
 // A batch dimension of B and C with A shared (a convolution as im2col)
 // becomes an outer loop.
 // CHECK-LABEL: func @shared_weights

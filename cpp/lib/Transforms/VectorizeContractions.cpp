@@ -15,6 +15,7 @@
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/IR/IRMapping.h"
 
 namespace onnx_mlc {
 #define GEN_PASS_DEF_VECTORIZECONTRACTIONSPASS
@@ -81,15 +82,40 @@ std::optional<ContractionPlan> planContraction(linalg::LinalgOp op) {
   return plan;
 }
 
+/// The elementwise op applied in place to the contraction's result right
+/// after it (a fused activation, see activateInPlace in the ONNX lowering):
+/// a generic whose only operand is the contraction's init buffer, with a
+/// body of elementwise arith/math ops on scalars. Its body can then run on
+/// the accumulators before they are stored.
+linalg::GenericOp findEpilogue(linalg::LinalgOp op) {
+  auto next = dyn_cast_or_null<linalg::GenericOp>(op->getNextNode());
+  if (!next || next.getNumDpsInputs() != 0 || next.getNumDpsInits() != 1 ||
+      next.getDpsInits()[0] != op.getDpsInits()[0] || next.getNumReductionLoops() != 0 ||
+      !next.getIndexingMapsArray()[0].isIdentity())
+    return {};
+  Block *body = next.getBody();
+  for (Operation &inner : body->without_terminator()) {
+    bool scalar = llvm::all_of(inner.getResultTypes(),
+                               [](Type t) { return t.isIntOrIndexOrFloat(); });
+    if (!scalar || inner.getNumRegions() != 0 ||
+        !(isa<arith::ConstantOp>(inner) || OpTrait::hasElementwiseMappableTraits(&inner)))
+      return {};
+    for (Value v : inner.getOperands())
+      if (v.getParentBlock() != body && !v.getDefiningOp<arith::ConstantOp>())
+        return {};
+  }
+  return next;
+}
+
 class KernelEmitter {
 public:
-  KernelEmitter(linalg::LinalgOp op, const ContractionPlan &plan, unsigned lanes,
-                unsigned rows, unsigned cols)
-      : op(op), plan(plan), lanes(lanes), tileRows(rows), tileCols(cols),
+  KernelEmitter(linalg::LinalgOp op, const ContractionPlan &plan, linalg::GenericOp epilogue,
+                unsigned lanes, unsigned rows, unsigned cols)
+      : op(op), plan(plan), epilogue(epilogue), lanes(lanes), tileRows(rows), tileCols(cols),
         elem(getElementTypeOrSelf(op.getDpsInits()[0].getType())),
         vecType(VectorType::get({lanes}, elem)) {}
 
-  /// Replaces `op` by the loop nest.
+  /// Replaces `op` (and its epilogue) by the loop nest.
   void emit() {
     OpBuilder b(op);
     a = op.getDpsInputs()[0];
@@ -98,6 +124,8 @@ public:
     ivs.assign(op.getNumLoops(), Value());
     emitOuter(b, op.getLoc(), 0);
     op->erase();
+    if (epilogue)
+      epilogue->erase();
   }
 
 private:
@@ -186,6 +214,35 @@ private:
       vector::MaskedStoreOp::create(b, loc, base, at, mask, v);
   }
 
+  /// The epilogue's body applied to a vector of accumulators.
+  Value applyEpilogue(OpBuilder &b, Location loc, Value acc) {
+    if (!epilogue)
+      return acc;
+    Block *body = epilogue.getBody();
+    IRMapping map;
+    map.map(body->getArgument(0), acc);
+    auto splat = [&](Value scalar) {
+      return vector::BroadcastOp::create(b, loc, VectorType::get({lanes}, scalar.getType()),
+                                         scalar)
+          .getResult();
+    };
+    for (Operation &inner : body->without_terminator()) {
+      for (Value v : inner.getOperands())
+        if (!map.contains(v)) // a constant from outside the body
+          map.map(v, splat(b.clone(*v.getDefiningOp())->getResult(0)));
+      if (isa<arith::ConstantOp>(inner)) {
+        map.map(inner.getResult(0), splat(b.clone(inner)->getResult(0)));
+        continue;
+      }
+      Operation *vectorized = b.clone(inner, map);
+      for (Value r : vectorized->getResults())
+        r.setType(VectorType::get({lanes}, r.getType()));
+    }
+    Value result = body->getTerminator()->getOperand(0);
+    return map.contains(result) ? map.lookup(result)
+                                : splat(b.clone(*result.getDefiningOp())->getResult(0));
+  }
+
   void emitTile(OpBuilder &b, Location loc, Value m0, Value n0, int64_t rows, int64_t cols) {
     int64_t vecs = llvm::divideCeil(cols, lanes);
     SmallVector<Value> masks, rowAt, colAt;
@@ -217,12 +274,13 @@ private:
         });
     for (int64_t i = 0; i < rows; ++i)
       for (int64_t j = 0; j < vecs; ++j)
-        store(b, loc, kLoop.getResult(i * vecs + j), c,
+        store(b, loc, applyEpilogue(b, loc, kLoop.getResult(i * vecs + j)), c,
               indices(b, loc, 2, rowAt[i], colAt[j], zeroK), masks[j]);
   }
 
   linalg::LinalgOp op;
   const ContractionPlan &plan;
+  linalg::GenericOp epilogue;
   unsigned lanes, tileRows, tileCols;
   Type elem;
   VectorType vecType;
@@ -256,7 +314,7 @@ struct VectorizeContractionsPass
         rows = m;
         vecs = std::clamp<int>((regs - 1) / (rows + 1), 2, 8);
       }
-      KernelEmitter(op, plan, lanes, rows, vecs * lanes).emit();
+      KernelEmitter(op, plan, findEpilogue(op), lanes, rows, vecs * lanes).emit();
     }
   }
 };

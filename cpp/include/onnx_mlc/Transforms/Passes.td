@@ -132,6 +132,9 @@ def VectorizeContractionsPass
     B, broadcasts `MR` scalars of A and issues `MR * NR / lanes` FMAs.
     Edge tiles use a smaller MR and masked loads and stores, so any static
     shape is handled. The tile size follows the target's vector registers.
+    An elementwise generic that immediately follows and updates the result
+    in place (a fused activation) is applied to the accumulators before
+    they are stored, and disappears.
     ```mlir
     // before
     linalg.matmul ins(%a, %b : memref<64x32xf32>, memref<32x48xf32>)

@@ -202,6 +202,24 @@ Value applyActivation(OpBuilder &b, Location loc, StringRef act, Value x) {
   return x;
 }
 
+/// Applies `act` to `acc` in place: a generic with `acc` as its only
+/// operand, its init. After bufferization it updates the very buffer the
+/// producing contraction wrote, which is how mlc-vectorize-contractions
+/// recognizes it and applies it in registers instead.
+Value activateInPlace(OpBuilder &b, Location loc, StringRef act, Value acc) {
+  if (act.empty())
+    return acc;
+  RankedTensorType type = typeOf(acc);
+  return linalg::GenericOp::create(
+             b, loc, type, ValueRange{}, acc,
+             AffineMap::getMultiDimIdentityMap(type.getRank(), b.getContext()),
+             SmallVector<utils::IteratorType>(type.getRank(), utils::IteratorType::parallel),
+             [&](OpBuilder &nb, Location l, ValueRange args) {
+               linalg::YieldOp::create(nb, l, applyActivation(nb, l, act, args[0]));
+             })
+      .getResult(0);
+}
+
 //===----------------------------------------------------------------------===//
 // Elementwise ops.
 //===----------------------------------------------------------------------===//
@@ -411,7 +429,9 @@ LogicalResult lowerGemm(GemmLike op, StringRef activation, PatternRewriter &rewr
                   })
                   .getResult(0);
   bool needsC = hasC && alpha != 1.0;
-  if (alpha != 1.0 || !activation.empty()) {
+  if (alpha == 1.0) {
+    acc = activateInPlace(rewriter, loc, activation, acc);
+  } else {
     SmallVector<Value> inputs{acc};
     if (needsC)
       inputs.push_back(op.getC());
@@ -539,13 +559,8 @@ LogicalResult lowerConv(ConvLike op, StringRef activation, PatternRewriter &rewr
                         linalg::YieldOp::create(b, l, contractionBody(b, l, args));
                       })
                       .getResult(0);
-  Value acc = reshapeTo(rewriter, loc, product, outType);
-  if (!activation.empty())
-    acc = buildElementwise(rewriter, loc, outType, acc,
-                           [&](OpBuilder &b, Location l, ValueRange a) {
-                             return applyActivation(b, l, activation, a[0]);
-                           });
-  rewriter.replaceOp(op, acc);
+  product = activateInPlace(rewriter, loc, activation, product);
+  rewriter.replaceOp(op, reshapeTo(rewriter, loc, product, outType));
   return success();
 }
 
