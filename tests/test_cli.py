@@ -1,0 +1,100 @@
+"""The command line: one output per --emit stage, and --help."""
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from onnx import TensorProto as T
+from onnx import helper, numpy_helper
+
+from conftest import make_model
+
+# 40 x 40 weights (1,600 values) are large enough to be a dense resource in
+# the ONNX IR and to be taken out of the LLVM IR into their own object.
+N = 40
+W = np.random.default_rng(0).standard_normal((N, N)).astype(np.float32)
+
+
+@pytest.fixture
+def model_path(tmp_path):
+    model = make_model([helper.make_node("MatMul", ["x", "w"], ["m"]),
+                        helper.make_node("Relu", ["m"], ["y"])],
+                       [("x", T.FLOAT, [1, N])], [("y", T.FLOAT, None)],
+                       [numpy_helper.from_array(W, "w")])
+    path = tmp_path / "net.onnx"
+    path.write_bytes(model.SerializeToString())
+    return path
+
+
+def cli(*args):
+    proc = subprocess.run([sys.executable, "-m", "onnx_mlc.cli", *map(str, args)],
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    return proc
+
+
+def test_help_explains_every_option():
+    text = cli("--help").stdout
+    for option in ("--emit", "-O0", "-O3", "--target", "--mcpu", "--prefix", "-o"):
+        assert option in text
+
+
+def test_emit_onnx_ir(model_path, tmp_path):
+    out = tmp_path / "net.mlir"
+    cli(model_path, "--emit=onnx-ir", "-o", out)
+    text = out.read_text()
+    assert "func.func @main_graph" in text and "onnx.MatMul" in text and "dense_resource" in text
+
+
+def test_emit_mlir_is_the_llvm_dialect(model_path, tmp_path):
+    out = tmp_path / "net.mlir"
+    cli(model_path, "--emit=mlir", "-o", out)
+    text = out.read_text()
+    assert "llvm.func @mlc_run" in text and "onnx.Relu" not in text
+
+
+def test_emit_llvm_keeps_the_weights_inline(model_path, tmp_path):
+    out = tmp_path / "net.ll"
+    cli(model_path, "--emit=llvm", "-o", out)
+    text = out.read_text()
+    assert "define i32 @mlc_run" in text
+    # Self-contained: the weights are an initialized global, not a
+    # reference to the separate constants object of obj/lib.
+    assert f"@__constant_{N}x{N}xf32 = private constant" in text
+    assert "external hidden" not in text
+
+
+C_MAIN = r"""
+#include <stdio.h>
+#include "net.h"
+int main(void) {
+  float x[40], y[40];
+  for (int i = 0; i < 40; ++i) x[i] = (float)(i % 7) - 3.0f;
+  int64_t shape[2] = {1, 40};
+  mlc_tensor in = {x, shape, 1, 2}, out = {y, shape, 1, 2};
+  if (mlc_run(&in, 1, &out, 1) != MLC_OK) return 1;
+  for (int i = 0; i < 40; ++i) printf("%.7g\n", y[i]);
+  return 0;
+}
+"""
+
+
+def test_emit_obj_links_into_a_c_program(model_path, tmp_path):
+    obj = tmp_path / "net.o"
+    cli(model_path, "--emit=obj", "-O2", "-o", obj)
+    data = obj.read_bytes()
+    assert data[:4] == b"\x7fELF" and int.from_bytes(data[16:18], "little") == 1  # ET_REL
+    assert (tmp_path / "net.h").exists()
+    # The weights came in through the separate constants object.
+    symbols = subprocess.run(["nm", str(obj)], capture_output=True, text=True, check=True).stdout
+    assert " R mlc_const0" in symbols
+    (tmp_path / "main.c").write_text(C_MAIN)
+    exe = tmp_path / "main"
+    subprocess.run(["gcc", "-Wall", "-Werror", "-o", str(exe), "main.c", str(obj), "-lm"],
+                   check=True, cwd=tmp_path)
+    run = subprocess.run([str(exe)], capture_output=True, text=True)
+    assert run.returncode == 0, run
+    got = np.array(run.stdout.split(), np.float32)
+    x = (np.arange(N) % 7 - 3).astype(np.float32)
+    np.testing.assert_allclose(got, np.maximum(x @ W, 0), rtol=1e-5, atol=1e-5)
