@@ -207,3 +207,12 @@ def test_constant_of_shape_and_dropout(rng):
              helper.make_node("Identity", ["i"], ["y"])]
     model = make_model(nodes, [("x", F, [2, 3])], [("y", F, None)], [shape])
     check_against_ort(model, {"x": rand(rng, 2, 3)})
+
+
+def test_legacy_attribute_operands(rng):
+    # Clip before opset 11 and ReduceMean before 18 take attributes where
+    # the current schemas take inputs; the importer turns one into the other.
+    nodes = [helper.make_node("Clip", ["x"], ["c"], min=-0.5, max=0.5),
+             helper.make_node("ReduceMean", ["c"], ["y"], axes=[1], keepdims=0)]
+    model = make_model(nodes, [("x", F, [3, 4, 5])], [("y", F, None)], opset=10)
+    check_against_ort(model, {"x": rand(rng, 3, 4, 5)})

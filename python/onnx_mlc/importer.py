@@ -308,10 +308,15 @@ def _upgrade(imp, node, opset, operands, attrs, loc):
     op = node.op_type
     for legacy in ("consumed_inputs", "is_test", "spatial"):
         attrs.pop(legacy, None)
-    if op in ("Squeeze", "Unsqueeze") and "axes" in attrs:
+    if (op in ("Squeeze", "Unsqueeze") or op.startswith("Reduce")) and "axes" in attrs:
         operands.append(_const_i64(imp, list(attrs.pop("axes").ints), loc))
     elif op == "Reshape" and "shape" in attrs:
         operands.append(_const_i64(imp, list(attrs.pop("shape").ints), loc))
+    elif op == "Clip" and opset < 11:
+        # min and max were attributes; absent means unbounded.
+        for bound in ("min", "max"):
+            a = attrs.pop(bound, None)
+            operands.append(imp.constant(np.array(a.f, np.float32), bound, loc) if a else imp.none())
     elif op == "Dropout" and opset < 12:
         attrs.pop("ratio", None)
         if opset < 10 and len(node.output) > 1 and node.output[1]:

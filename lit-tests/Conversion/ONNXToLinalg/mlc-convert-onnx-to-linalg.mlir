@@ -71,3 +71,51 @@ func.func @reshape(%x: tensor<2x3x4xf32>) -> tensor<6x4xf32> {
   %0 = "onnx.Reshape"(%x, %s) : (tensor<2x3x4xf32>, tensor<2xi64>) -> tensor<6x4xf32>
   return %0 : tensor<6x4xf32>
 }
+
+// -----
+
+// ReduceMean over constant axes: a sum into a kept dimension, a division by
+// the count, and a reshape dropping the dimension (keepdims = 0).
+// CHECK-LABEL: func @reduce_mean
+func.func @reduce_mean(%x: tensor<3x4xf32>) -> tensor<3xf32> {
+  %axes = "onnx.Constant"() {value = dense<[-1]> : tensor<1xi64>} : () -> tensor<1xi64>
+  // CHECK: %[[COUNT:.+]] = arith.constant 4.0
+  // CHECK: linalg.generic
+  // CHECK-SAME: iterator_types = ["parallel", "reduction"]
+  // CHECK: arith.addf
+  // CHECK: linalg.generic
+  // CHECK: arith.divf %{{.+}}, %[[COUNT]]
+  // CHECK: tensor.collapse_shape
+  %0 = "onnx.ReduceMean"(%x, %axes) {keepdims = 0 : i64} : (tensor<3x4xf32>, tensor<1xi64>) -> tensor<3xf32>
+  return %0 : tensor<3xf32>
+}
+
+// -----
+
+// LeakyRelu selects alpha * x for negative x.
+// CHECK-LABEL: func @leaky_relu
+func.func @leaky_relu(%x: tensor<5xf32>) -> tensor<5xf32> {
+  // CHECK: linalg.generic
+  // CHECK: %[[S:.+]] = arith.mulf %{{.+}}, %{{.+}}
+  // CHECK: %[[NEG:.+]] = arith.cmpf olt
+  // CHECK: arith.select %[[NEG]], %[[S]]
+  %0 = "onnx.LeakyRelu"(%x) {alpha = 0.1 : f32} : (tensor<5xf32>) -> tensor<5xf32>
+  return %0 : tensor<5xf32>
+}
+
+// -----
+
+// Clip with only an upper bound, then Cast to int64 (truncating).
+// CHECK-LABEL: func @clip_cast
+func.func @clip_cast(%x: tensor<4xf32>) -> tensor<4xi64> {
+  %none = onnx.none
+  %hi = "onnx.Constant"() {value = dense<6.0> : tensor<f32>} : () -> tensor<f32>
+  // CHECK: linalg.generic
+  // CHECK: arith.minimumf
+  // CHECK-NOT: arith.maximumf
+  // CHECK: linalg.generic
+  // CHECK: arith.fptosi %{{.+}} : f32 to i64
+  %0 = "onnx.Clip"(%x, %none, %hi) : (tensor<4xf32>, none, tensor<f32>) -> tensor<4xf32>
+  %1 = "onnx.Cast"(%0) {to = 7 : i64} : (tensor<4xf32>) -> tensor<4xi64>
+  return %1 : tensor<4xi64>
+}

@@ -55,6 +55,16 @@ Value lowestConst(OpBuilder &b, Location loc, Type type) {
       b.getIntegerAttr(type, APInt::getSignedMinValue(type.getIntOrFloatBitWidth())));
 }
 
+/// The highest value of `type`: the identity of min.
+Value highestConst(OpBuilder &b, Location loc, Type type) {
+  if (auto ft = dyn_cast<FloatType>(type))
+    return arith::ConstantOp::create(
+        b, loc, b.getFloatAttr(ft, APFloat::getInf(ft.getFloatSemantics(), false)));
+  return arith::ConstantOp::create(
+      b, loc,
+      b.getIntegerAttr(type, APInt::getSignedMaxValue(type.getIntOrFloatBitWidth())));
+}
+
 Value emptyTensor(OpBuilder &b, Location loc, RankedTensorType type) {
   return tensor::EmptyOp::create(b, loc, type.getShape(), type.getElementType());
 }
@@ -187,6 +197,22 @@ Value maxValues(OpBuilder &b, Location loc, Value x, Value y) {
   return isa<FloatType>(x.getType()) ? (Value)arith::MaximumFOp::create(b, loc, x, y)
                                      : (Value)arith::MaxSIOp::create(b, loc, x, y);
 }
+Value minValues(OpBuilder &b, Location loc, Value x, Value y) {
+  return isa<FloatType>(x.getType()) ? (Value)arith::MinimumFOp::create(b, loc, x, y)
+                                     : (Value)arith::MinSIOp::create(b, loc, x, y);
+}
+/// x < 0 for floats and signed integers.
+Value isNegative(OpBuilder &b, Location loc, Value x) {
+  Value zero = scalarConst(b, loc, x.getType(), 0);
+  return isa<FloatType>(x.getType())
+             ? (Value)arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OLT, x, zero)
+             : (Value)arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, x, zero);
+}
+/// exp(x) - 1, as ONNX's reference computes it for Elu, Selu and Celu.
+Value expMinusOne(OpBuilder &b, Location loc, Value x) {
+  return arith::SubFOp::create(b, loc, math::ExpOp::create(b, loc, x),
+                               scalarConst(b, loc, x.getType(), 1.0));
+}
 
 /// Applies a fused activation ("" for none) to a scalar.
 Value applyActivation(OpBuilder &b, Location loc, StringRef act, Value x) {
@@ -227,14 +253,15 @@ Value activateInPlace(OpBuilder &b, Location loc, StringRef act, Value acc) {
 template <typename OnnxOp>
 struct ElementwisePattern : OpRewritePattern<OnnxOp> {
   using OpRewritePattern<OnnxOp>::OpRewritePattern;
-  /// Computes one element from the scalar operands.
-  virtual Value compute(OpBuilder &b, Location loc, ValueRange args) const = 0;
+  /// Computes one element from the scalar operands (attributes from `op`).
+  virtual Value compute(OnnxOp op, OpBuilder &b, Location loc, ValueRange args) const = 0;
 
   LogicalResult matchAndRewrite(OnnxOp op, PatternRewriter &rewriter) const override {
     Value r = buildElementwise(
         rewriter, op.getLoc(), cast<RankedTensorType>(op->getResult(0).getType()),
-        op->getOperands(),
-        [&](OpBuilder &b, Location loc, ValueRange args) { return compute(b, loc, args); });
+        op->getOperands(), [&](OpBuilder &b, Location loc, ValueRange args) {
+          return compute(op, b, loc, args);
+        });
     rewriter.replaceOp(op, r);
     return success();
   }
@@ -243,10 +270,14 @@ struct ElementwisePattern : OpRewritePattern<OnnxOp> {
 #define ELEMENTWISE(NAME, OP, BODY)                                            \
   struct NAME : ElementwisePattern<OP> {                                       \
     using ElementwisePattern::ElementwisePattern;                              \
-    Value compute(OpBuilder &b, Location loc, ValueRange args) const override {\
+    Value compute(OP op, OpBuilder &b, Location loc, ValueRange args)          \
+        const override {                                                       \
       Value x = args[0];                                                       \
-      bool isFloat = isa<FloatType>(x.getType());                              \
-      (void)isFloat;                                                           \
+      Type t = x.getType();                                                    \
+      bool isFloat = isa<FloatType>(t);                                        \
+      (void)op, (void)isFloat;                                                 \
+      auto c = [&](double v) { return scalarConst(b, loc, t, v); };            \
+      (void)c;                                                                 \
       BODY                                                                     \
     }                                                                          \
   };
@@ -282,7 +313,205 @@ ELEMENTWISE(LowerAbs, AbsOp, {
   return isFloat ? (Value)math::AbsFOp::create(b, loc, x)
                  : (Value)math::AbsIOp::create(b, loc, x);
 })
+ELEMENTWISE(LowerMax, MaxOp, {
+  for (Value v : args.drop_front())
+    x = maxValues(b, loc, x, v);
+  return x;
+})
+ELEMENTWISE(LowerMin, MinOp, {
+  for (Value v : args.drop_front())
+    x = minValues(b, loc, x, v);
+  return x;
+})
+ELEMENTWISE(LowerMean, MeanOp, {
+  for (Value v : args.drop_front())
+    x = addValues(b, loc, x, v);
+  return arith::DivFOp::create(b, loc, x, c(args.size()));
+})
+ELEMENTWISE(LowerSign, SignOp, {
+  Value gt = isFloat ? (Value)arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT, x, c(0))
+                     : (Value)arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sgt, x, c(0));
+  Value lt = isNegative(b, loc, x);
+  Value sign = arith::SelectOp::create(b, loc, gt, c(1), c(0));
+  return arith::SelectOp::create(b, loc, lt, c(-1), sign);
+})
+ELEMENTWISE(LowerReciprocal, ReciprocalOp, { return arith::DivFOp::create(b, loc, c(1), x); })
+ELEMENTWISE(LowerFloor, FloorOp, { return math::FloorOp::create(b, loc, x); })
+ELEMENTWISE(LowerCeil, CeilOp, { return math::CeilOp::create(b, loc, x); })
+ELEMENTWISE(LowerRound, RoundOp, { return math::RoundEvenOp::create(b, loc, x); })
+ELEMENTWISE(LowerSin, SinOp, { return math::SinOp::create(b, loc, x); })
+ELEMENTWISE(LowerCos, CosOp, { return math::CosOp::create(b, loc, x); })
+ELEMENTWISE(LowerTan, TanOp, { return math::TanOp::create(b, loc, x); })
+ELEMENTWISE(LowerAsin, AsinOp, { return math::AsinOp::create(b, loc, x); })
+ELEMENTWISE(LowerAcos, AcosOp, { return math::AcosOp::create(b, loc, x); })
+ELEMENTWISE(LowerAtan, AtanOp, { return math::AtanOp::create(b, loc, x); })
+ELEMENTWISE(LowerSinh, SinhOp, { return math::SinhOp::create(b, loc, x); })
+ELEMENTWISE(LowerCosh, CoshOp, { return math::CoshOp::create(b, loc, x); })
+ELEMENTWISE(LowerAsinh, AsinhOp, { return math::AsinhOp::create(b, loc, x); })
+ELEMENTWISE(LowerAcosh, AcoshOp, { return math::AcoshOp::create(b, loc, x); })
+ELEMENTWISE(LowerAtanh, AtanhOp, { return math::AtanhOp::create(b, loc, x); })
+ELEMENTWISE(LowerErf, ErfOp, { return math::ErfOp::create(b, loc, x); })
+ELEMENTWISE(LowerSoftsign, SoftsignOp, {
+  return arith::DivFOp::create(b, loc, x,
+                               arith::AddFOp::create(b, loc, c(1), math::AbsFOp::create(b, loc, x)));
+})
+ELEMENTWISE(LowerSoftplus, SoftplusOp, {
+  return math::LogOp::create(b, loc, arith::AddFOp::create(b, loc, math::ExpOp::create(b, loc, x), c(1)));
+})
+ELEMENTWISE(LowerLeakyRelu, LeakyReluOp, {
+  Value scaled = arith::MulFOp::create(b, loc, x, c(op.getAlpha().convertToDouble()));
+  return arith::SelectOp::create(b, loc, isNegative(b, loc, x), scaled, x);
+})
+ELEMENTWISE(LowerPRelu, PReluOp, {
+  return arith::SelectOp::create(b, loc, isNegative(b, loc, x), mulValues(b, loc, x, args[1]), x);
+})
+ELEMENTWISE(LowerThresholdedRelu, ThresholdedReluOp, {
+  Value above = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT, x,
+                                      c(op.getAlpha().convertToDouble()));
+  return arith::SelectOp::create(b, loc, above, x, c(0));
+})
+ELEMENTWISE(LowerElu, EluOp, {
+  Value neg = arith::MulFOp::create(b, loc, c(op.getAlpha().convertToDouble()), expMinusOne(b, loc, x));
+  return arith::SelectOp::create(b, loc, isNegative(b, loc, x), neg, x);
+})
+ELEMENTWISE(LowerSelu, SeluOp, {
+  Value neg = arith::MulFOp::create(b, loc, c(op.getAlpha().convertToDouble()), expMinusOne(b, loc, x));
+  Value y = arith::SelectOp::create(b, loc, arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OLE, x, c(0)),
+                                    neg, x);
+  return arith::MulFOp::create(b, loc, c(op.getGamma().convertToDouble()), y);
+})
+ELEMENTWISE(LowerCelu, CeluOp, {
+  double alpha = op.getAlpha().convertToDouble();
+  Value e = arith::MulFOp::create(b, loc, c(alpha),
+                                  expMinusOne(b, loc, arith::DivFOp::create(b, loc, x, c(alpha))));
+  return arith::AddFOp::create(b, loc, maxValues(b, loc, x, c(0)), minValues(b, loc, e, c(0)));
+})
+ELEMENTWISE(LowerHardSigmoid, HardSigmoidOp, {
+  Value y = arith::AddFOp::create(b, loc, arith::MulFOp::create(b, loc, x, c(op.getAlpha().convertToDouble())),
+                                  c(op.getBeta().convertToDouble()));
+  return maxValues(b, loc, c(0), minValues(b, loc, c(1), y));
+})
+ELEMENTWISE(LowerHardSwish, HardSwishOp, {
+  Value y = arith::AddFOp::create(b, loc, arith::MulFOp::create(b, loc, x, c(1.0 / 6.0)), c(0.5));
+  return arith::MulFOp::create(b, loc, x, maxValues(b, loc, c(0), minValues(b, loc, c(1), y)));
+})
+ELEMENTWISE(LowerPow, PowOp, {
+  // ONNX computes in the base's type: ints through float (numpy's power,
+  // cast back), float bases with the exponent converted to their type.
+  Value y = args[1];
+  Type f = isFloat ? t : (Type)b.getF64Type();
+  auto toFloat = [&](Value v) -> Value {
+    if (v.getType() == f)
+      return v;
+    if (isa<FloatType>(v.getType()))
+      return arith::ExtFOp::create(b, loc, f, v).getResult();
+    return arith::SIToFPOp::create(b, loc, f, v);
+  };
+  if (isFloat && isa<FloatType>(y.getType()) && y.getType() != t)
+    y = cast<FloatType>(y.getType()).getWidth() > cast<FloatType>(t).getWidth()
+            ? (Value)arith::TruncFOp::create(b, loc, t, y)
+            : (Value)arith::ExtFOp::create(b, loc, t, y);
+  Value r = math::PowFOp::create(b, loc, toFloat(x), toFloat(y));
+  return isFloat ? r : (Value)arith::FPToSIOp::create(b, loc, t, r);
+})
+ELEMENTWISE(LowerMod, ModOp, {
+  Value y = args[1];
+  if (isFloat) {
+    Value r = arith::RemFOp::create(b, loc, x, y); // fmod: the dividend's sign
+    if (op.getFmod())
+      return r;
+    // numpy.mod: move a nonzero remainder to the divisor's sign, and give a
+    // zero one the divisor's sign too.
+    Value zero = c(0);
+    Value nonzero = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::UNE, r, zero);
+    Value differ = arith::XOrIOp::create(b, loc, isNegative(b, loc, r), isNegative(b, loc, y));
+    Value moved = arith::SelectOp::create(b, loc, differ, arith::AddFOp::create(b, loc, r, y), r);
+    return arith::SelectOp::create(b, loc, nonzero, moved,
+                                   math::CopySignOp::create(b, loc, zero, y));
+  }
+  Value r = arith::RemSIOp::create(b, loc, x, y);
+  if (op.getFmod())
+    return r;
+  // The sign of the divisor, as Python's %: add y when r and y differ in sign.
+  Value zero = c(0);
+  Value nonzero = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne, r, zero);
+  Value differ = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne, isNegative(b, loc, r),
+                                       isNegative(b, loc, y));
+  Value fix = arith::AndIOp::create(b, loc, nonzero, differ);
+  return arith::SelectOp::create(b, loc, fix, arith::AddIOp::create(b, loc, r, y), r);
+})
 #undef ELEMENTWISE
+
+/// Converts a scalar between the supported element types (f32, i32, i64)
+/// as a numpy astype does: float to int truncates toward zero.
+Value convertScalar(OpBuilder &b, Location loc, Value v, Type to) {
+  Type from = v.getType();
+  if (from == to)
+    return v;
+  bool fromFloat = isa<FloatType>(from), toFloat = isa<FloatType>(to);
+  if (fromFloat && toFloat)
+    return cast<FloatType>(from).getWidth() < cast<FloatType>(to).getWidth()
+               ? (Value)arith::ExtFOp::create(b, loc, to, v)
+               : (Value)arith::TruncFOp::create(b, loc, to, v);
+  if (fromFloat)
+    return arith::FPToSIOp::create(b, loc, to, v);
+  if (toFloat)
+    return arith::SIToFPOp::create(b, loc, to, v);
+  return from.getIntOrFloatBitWidth() < to.getIntOrFloatBitWidth()
+             ? (Value)arith::ExtSIOp::create(b, loc, to, v)
+             : (Value)arith::TruncIOp::create(b, loc, to, v);
+}
+
+/// Cast and CastLike: convert the first operand to the result's type.
+template <typename OnnxOp>
+struct LowerCast : OpRewritePattern<OnnxOp> {
+  using OpRewritePattern<OnnxOp>::OpRewritePattern;
+  LogicalResult matchAndRewrite(OnnxOp op, PatternRewriter &rewriter) const override {
+    RankedTensorType outType = typeOf(op->getResult(0));
+    rewriter.replaceOp(op, buildElementwise(rewriter, op.getLoc(), outType, op->getOperand(0),
+                                            [&](OpBuilder &b, Location l, ValueRange a) {
+                                              return convertScalar(b, l, a[0],
+                                                                   outType.getElementType());
+                                            }));
+    return success();
+  }
+};
+
+/// Clip: min(max(x, lo), hi) with either bound optional, as numpy.clip.
+struct LowerClip : OpRewritePattern<ClipOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(ClipOp op, PatternRewriter &rewriter) const override {
+    SmallVector<Value> inputs{op.getInput()};
+    bool hasMin = !isNone(op.getMin()), hasMax = !isNone(op.getMax());
+    if (hasMin)
+      inputs.push_back(op.getMin());
+    if (hasMax)
+      inputs.push_back(op.getMax());
+    rewriter.replaceOp(op, buildElementwise(rewriter, op.getLoc(), typeOf(op.getOutput()), inputs,
+                                            [&](OpBuilder &b, Location l, ValueRange a) {
+                                              Value v = a[0];
+                                              if (hasMin)
+                                                v = maxValues(b, l, v, a[1]);
+                                              if (hasMax)
+                                                v = minValues(b, l, v, a.back());
+                                              return v;
+                                            }));
+    return success();
+  }
+};
+
+/// Expand: the input broadcast to the (static) result shape.
+struct LowerExpand : OpRewritePattern<ExpandOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(ExpandOp op, PatternRewriter &rewriter) const override {
+    rewriter.replaceOp(op, buildElementwise(rewriter, op.getLoc(), typeOf(op.getOutput()),
+                                            op.getInput(),
+                                            [](OpBuilder &, Location, ValueRange a) {
+                                              return a[0];
+                                            }));
+    return success();
+  }
+};
 
 struct LowerBatchNorm : OpRewritePattern<BatchNormalizationOp> {
   using OpRewritePattern::OpRewritePattern;
@@ -578,6 +807,104 @@ struct LowerFusedConv : OpRewritePattern<FusedConvOp> {
 };
 
 //===----------------------------------------------------------------------===//
+// Reductions.
+//===----------------------------------------------------------------------===//
+
+enum class ReduceKind { Sum, Mean, Max, Min, Prod, L1, L2, SumSquare, LogSum, LogSumExp };
+
+/// Reduce* over constant axes: acc = combine(acc, pre(x)) from the identity
+/// of combine, then post(acc). With no axes, everything is reduced unless
+/// noop_with_empty_axes, when pre and post still apply (as in ONNX's
+/// reference: a reduction over an empty axis set).
+template <typename OnnxOp, ReduceKind Kind>
+struct LowerReduce : OpRewritePattern<OnnxOp> {
+  using OpRewritePattern<OnnxOp>::OpRewritePattern;
+  LogicalResult matchAndRewrite(OnnxOp op, PatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value data = op.getData();
+    RankedTensorType inType = typeOf(data), outType = typeOf(op.getReduced());
+    Type elem = inType.getElementType();
+    bool isFloat = isa<FloatType>(elem);
+    SmallVector<int64_t> axes;
+    if (!isNone(op.getAxes())) {
+      std::optional<SmallVector<int64_t>> given = getConstantInts(op.getAxes());
+      if (!given)
+        return failure();
+      for (int64_t a : *given) {
+        std::optional<int64_t> axis = normalizeAxis(a, inType.getRank());
+        if (!axis)
+          return failure();
+        axes.push_back(*axis);
+      }
+    }
+    if (axes.empty() && !op.getNoopWithEmptyAxes())
+      for (int64_t d = 0; d < inType.getRank(); ++d)
+        axes.push_back(d);
+    Value init;
+    switch (Kind) {
+    case ReduceKind::Max:
+      init = lowestConst(rewriter, loc, elem);
+      break;
+    case ReduceKind::Min:
+      init = highestConst(rewriter, loc, elem);
+      break;
+    case ReduceKind::Prod:
+      init = scalarConst(rewriter, loc, elem, 1);
+      break;
+    default:
+      init = scalarConst(rewriter, loc, elem, 0);
+    }
+    Value reduced = buildReduction(
+        rewriter, loc, data, axes, init, [&](OpBuilder &b, Location l, Value x, Value acc) {
+          switch (Kind) {
+          case ReduceKind::Max:
+            return maxValues(b, l, acc, x);
+          case ReduceKind::Min:
+            return minValues(b, l, acc, x);
+          case ReduceKind::Prod:
+            return mulValues(b, l, acc, x);
+          case ReduceKind::L1:
+            return addValues(b, l, acc,
+                             isFloat ? (Value)math::AbsFOp::create(b, l, x)
+                                     : (Value)math::AbsIOp::create(b, l, x));
+          case ReduceKind::L2:
+          case ReduceKind::SumSquare:
+            return addValues(b, l, acc, mulValues(b, l, x, x));
+          case ReduceKind::LogSumExp:
+            return addValues(b, l, acc, math::ExpOp::create(b, l, x));
+          default:
+            return addValues(b, l, acc, x);
+          }
+        });
+    int64_t count = 1;
+    for (int64_t a : axes)
+      count *= inType.getDimSize(a);
+    RankedTensorType keptType = typeOf(reduced);
+    switch (Kind) {
+    case ReduceKind::Mean:
+    case ReduceKind::L2:
+    case ReduceKind::LogSum:
+    case ReduceKind::LogSumExp:
+      if (!isFloat)
+        return failure();
+      reduced = buildElementwise(
+          rewriter, loc, keptType, reduced, [&](OpBuilder &b, Location l, ValueRange a) -> Value {
+            if (Kind == ReduceKind::Mean)
+              return arith::DivFOp::create(b, l, a[0], scalarConst(b, l, elem, count));
+            if (Kind == ReduceKind::L2)
+              return math::SqrtOp::create(b, l, a[0]);
+            return math::LogOp::create(b, l, a[0]);
+          });
+      break;
+    default:
+      break;
+    }
+    rewriter.replaceOp(op, reshapeTo(rewriter, loc, reduced, outType));
+    return success();
+  }
+};
+
+//===----------------------------------------------------------------------===//
 // Pooling and normalization.
 //===----------------------------------------------------------------------===//
 
@@ -704,10 +1031,11 @@ struct LowerAveragePool : OpRewritePattern<AveragePoolOp> {
   }
 };
 
-struct LowerGlobalAveragePool : OpRewritePattern<GlobalAveragePoolOp> {
-  using OpRewritePattern::OpRewritePattern;
-  LogicalResult matchAndRewrite(GlobalAveragePoolOp op,
-                                PatternRewriter &rewriter) const override {
+/// GlobalAveragePool and GlobalMaxPool: a reduction over the spatial dims.
+template <typename PoolOp, bool Average>
+struct LowerGlobalPool : OpRewritePattern<PoolOp> {
+  using OpRewritePattern<PoolOp>::OpRewritePattern;
+  LogicalResult matchAndRewrite(PoolOp op, PatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
     RankedTensorType inType = typeOf(op.getX());
     Type elem = inType.getElementType();
@@ -717,13 +1045,16 @@ struct LowerGlobalAveragePool : OpRewritePattern<GlobalAveragePoolOp> {
       axes.push_back(d);
       count *= inType.getDimSize(d);
     }
-    Value sum = buildReduction(rewriter, loc, op.getX(), axes,
-                               scalarConst(rewriter, loc, elem, 0), addValues);
-    Value r = buildElementwise(rewriter, loc, typeOf(op.getY()), sum,
-                               [&](OpBuilder &b, Location l, ValueRange a) {
-                                 return arith::DivFOp::create(
-                                     b, l, a[0], scalarConst(b, l, elem, (double)count));
-                               });
+    Value r = Average ? buildReduction(rewriter, loc, op.getX(), axes,
+                                       scalarConst(rewriter, loc, elem, 0), addValues)
+                      : buildReduction(rewriter, loc, op.getX(), axes,
+                                       lowestConst(rewriter, loc, elem), maxValues);
+    if (Average)
+      r = buildElementwise(rewriter, loc, typeOf(op.getY()), r,
+                           [&](OpBuilder &b, Location l, ValueRange a) {
+                             return arith::DivFOp::create(
+                                 b, l, a[0], scalarConst(b, l, elem, (double)count));
+                           });
     rewriter.replaceOp(op, r);
     return success();
   }
@@ -787,9 +1118,12 @@ struct LowerLRN : OpRewritePattern<LRNOp> {
   }
 };
 
-struct LowerSoftmax : OpRewritePattern<SoftmaxOp> {
-  using OpRewritePattern::OpRewritePattern;
-  LogicalResult matchAndRewrite(SoftmaxOp op, PatternRewriter &rewriter) const override {
+/// Softmax and LogSoftmax over one axis, shifted by the maximum for
+/// stability: exp(x - m) / s, or (x - m) - log(s), with s = sum exp(x - m).
+template <typename SoftmaxLike, bool Log>
+struct LowerSoftmax : OpRewritePattern<SoftmaxLike> {
+  using OpRewritePattern<SoftmaxLike>::OpRewritePattern;
+  LogicalResult matchAndRewrite(SoftmaxLike op, PatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
     RankedTensorType type = typeOf(op.getInput());
     Type elem = type.getElementType();
@@ -804,10 +1138,19 @@ struct LowerSoftmax : OpRewritePattern<SoftmaxOp> {
                                   });
     Value sum = buildReduction(rewriter, loc, exps, axis,
                                scalarConst(rewriter, loc, elem, 0), addValues);
-    Value r = buildElementwise(rewriter, loc, type, ValueRange{exps, sum},
-                               [](OpBuilder &b, Location l, ValueRange a) {
-                                 return arith::DivFOp::create(b, l, a[0], a[1]);
-                               });
+    Value r;
+    if (Log)
+      r = buildElementwise(rewriter, loc, type, ValueRange{x, max, sum},
+                           [](OpBuilder &b, Location l, ValueRange a) {
+                             return arith::SubFOp::create(
+                                 b, l, arith::SubFOp::create(b, l, a[0], a[1]),
+                                 math::LogOp::create(b, l, a[2]));
+                           });
+    else
+      r = buildElementwise(rewriter, loc, type, ValueRange{exps, sum},
+                           [](OpBuilder &b, Location l, ValueRange a) {
+                             return arith::DivFOp::create(b, l, a[0], a[1]);
+                           });
     rewriter.replaceOp(op, r);
     return success();
   }
@@ -1023,6 +1366,9 @@ std::string whyNotLowerable(Operation *op, const llvm::StringSet<> &lowered) {
   if (auto bn = dyn_cast<BatchNormalizationOp>(op);
       bn && (!bn.getRunningMean().use_empty() || !bn.getRunningVar().use_empty()))
     return "the running_mean and running_var outputs are not supported";
+  if (op->getName().getStringRef().starts_with("onnx.Reduce") && op->getNumOperands() == 2 &&
+      !isNone(op->getOperand(1)) && !getConstantInts(op->getOperand(1)))
+    return "axes that are not a compile-time constant are not supported yet";
   if (isa<ConstantOfShapeOp>(op) && !getConstantValue(op->getOperand(0)))
     return "a shape that is not a compile-time constant is not supported yet";
   return "";
@@ -1078,9 +1424,27 @@ void onnx_mlc::populateONNXToLinalgPatterns(RewritePatternSet &patterns) {
   MLIRContext *ctx = patterns.getContext();
   patterns.add<LowerAdd, LowerSub, LowerMul, LowerDiv, LowerSum, LowerRelu,
                LowerSigmoid, LowerTanh, LowerExp, LowerLog, LowerSqrt, LowerNeg,
-               LowerAbs, LowerBatchNorm, LowerMatMul, LowerGemm, LowerFusedGemm,
+               LowerAbs, LowerMax, LowerMin, LowerMean, LowerSign, LowerReciprocal,
+               LowerFloor, LowerCeil, LowerRound, LowerSin, LowerCos, LowerTan, LowerAsin,
+               LowerAcos, LowerAtan, LowerSinh, LowerCosh, LowerAsinh, LowerAcosh,
+               LowerAtanh, LowerErf, LowerSoftsign, LowerSoftplus, LowerLeakyRelu,
+               LowerPRelu, LowerThresholdedRelu, LowerElu, LowerSelu, LowerCelu,
+               LowerHardSigmoid, LowerHardSwish,
+               LowerReduce<ReduceSumOp, ReduceKind::Sum>,
+               LowerReduce<ReduceMeanOp, ReduceKind::Mean>,
+               LowerReduce<ReduceMaxOp, ReduceKind::Max>,
+               LowerReduce<ReduceMinOp, ReduceKind::Min>,
+               LowerReduce<ReduceProdOp, ReduceKind::Prod>,
+               LowerReduce<ReduceL1Op, ReduceKind::L1>,
+               LowerReduce<ReduceL2Op, ReduceKind::L2>,
+               LowerReduce<ReduceSumSquareOp, ReduceKind::SumSquare>,
+               LowerReduce<ReduceLogSumOp, ReduceKind::LogSum>,
+               LowerReduce<ReduceLogSumExpOp, ReduceKind::LogSumExp>, LowerBatchNorm, LowerMatMul, LowerGemm, LowerFusedGemm,
                LowerConv, LowerFusedConv, LowerMaxPool, LowerAveragePool,
-               LowerGlobalAveragePool, LowerLRN, LowerSoftmax, LowerTranspose,
+               LowerGlobalPool<GlobalAveragePoolOp, true>, LowerGlobalPool<GlobalMaxPoolOp, false>,
+               LowerLRN, LowerSoftmax<SoftmaxOp, false>, LowerSoftmax<LogSoftmaxOp, true>,
+               LowerPow, LowerMod, LowerCast<CastOp>, LowerCast<CastLikeOp>, LowerClip, LowerExpand,
+               LowerTranspose,
                LowerConcat, LowerGather, LowerConstant>(ctx);
   patterns.add<LowerReshapeLike<ReshapeOp>, LowerReshapeLike<FlattenOp>,
                LowerReshapeLike<SqueezeOp>, LowerReshapeLike<UnsqueezeOp>,
