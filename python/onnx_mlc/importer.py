@@ -75,10 +75,12 @@ class _Importer:
     # -- types ---------------------------------------------------------------
 
     def elem_type(self, onnx_dtype, what):
+        """The MLIR element type, or None (and a recorded problem naming
+        `what`) if onnx-mlc cannot represent it."""
         name = dtypes.mlir_name(onnx_dtype)
         if name is None:
             self.problems.append(f"{what}: element type {dtypes.onnx_name(onnx_dtype)} is not supported")
-            name = "f32"
+            return None
         return ir.Type.parse(name)
 
     def tensor_type(self, type_proto, what, fallback_elem=None):
@@ -91,7 +93,7 @@ class _Importer:
         if tt.elem_type == 0:
             elem = fallback_elem or ir.F32Type.get()
         else:
-            elem = self.elem_type(tt.elem_type, what)
+            elem = self.elem_type(tt.elem_type, what) or ir.F32Type.get()  # to go on importing
         if not tt.HasField("shape"):
             return ir.UnrankedTensorType.get(elem)
         dyn = ir.ShapedType.get_dynamic_size()
@@ -105,15 +107,13 @@ class _Importer:
         what = what or f"initializer '{name}'"
         array = np.require(array, requirements="C")  # keeps 0-d arrays 0-d
         try:
-            onnx_dtype = onnx.helper.np_dtype_to_tensor_dtype(array.dtype)
+            elem = self.elem_type(onnx.helper.np_dtype_to_tensor_dtype(array.dtype), what)
         except (KeyError, ValueError, TypeError):
-            onnx_dtype = onnx.TensorProto.UNDEFINED
-        if dtypes.mlir_name(onnx_dtype) is None:
-            self.problems.append(f"{what}: element type "
-                                 f"{dtypes.onnx_name(onnx_dtype) if onnx_dtype else array.dtype} "
-                                 "is not supported")
+            self.problems.append(f"{what}: element type {array.dtype} is not supported")
+            elem = None
+        if elem is None:
             return self.none()
-        ttype = ir.RankedTensorType.get(list(array.shape), self.elem_type(onnx_dtype, what))
+        ttype = ir.RankedTensorType.get(list(array.shape), elem)
         if array.size > RESOURCE_THRESHOLD:
             attr = ir.DenseResourceElementsAttr.get_from_buffer(
                 array, _resource_name(name), ttype)
@@ -146,13 +146,11 @@ class _Importer:
         if t == _A.STRINGS:
             return ir.ArrayAttr.get([ir.StringAttr.get(s.decode("utf-8", "replace")) for s in a.strings])
         if t == _A.TENSOR:
-            if dtypes.mlir_name(a.t.data_type) is None:
-                self.problems.append(f"{describe(node, self.opset)}: attribute '{a.name}' has element "
-                                     f"type {dtypes.onnx_name(a.t.data_type)}, which is not supported")
+            elem = self.elem_type(a.t.data_type, f"{describe(node, self.opset)} attribute '{a.name}'")
+            if elem is None:
                 return None
             array = numpy_helper.to_array(a.t)
-            ttype = ir.RankedTensorType.get(list(array.shape), self.elem_type(
-                a.t.data_type, f"{describe(node, self.opset)} attribute '{a.name}'"))
+            ttype = ir.RankedTensorType.get(list(array.shape), elem)
             return ir.DenseElementsAttr.get(np.require(array, requirements="C"), type=ttype)
         self.problems.append(
             f"{describe(node, self.opset)}: attribute '{a.name}' of type "

@@ -45,24 +45,22 @@ Value scalarConst(OpBuilder &b, Location loc, Type type, double value) {
   return arith::ConstantOp::create(b, loc, b.getIntegerAttr(type, (int64_t)value));
 }
 
-/// The lowest value of `type`: the identity of max.
-Value lowestConst(OpBuilder &b, Location loc, Type type) {
+/// The lowest (or highest) value of `type`: the identity of max (or min).
+Value extremeConst(OpBuilder &b, Location loc, Type type, bool highest) {
   if (auto ft = dyn_cast<FloatType>(type))
     return arith::ConstantOp::create(
-        b, loc, b.getFloatAttr(ft, APFloat::getInf(ft.getFloatSemantics(), true)));
+        b, loc, b.getFloatAttr(ft, APFloat::getInf(ft.getFloatSemantics(), !highest)));
+  unsigned width = type.getIntOrFloatBitWidth();
   return arith::ConstantOp::create(
       b, loc,
-      b.getIntegerAttr(type, APInt::getSignedMinValue(type.getIntOrFloatBitWidth())));
+      b.getIntegerAttr(type, highest ? APInt::getSignedMaxValue(width)
+                                     : APInt::getSignedMinValue(width)));
 }
-
-/// The highest value of `type`: the identity of min.
+Value lowestConst(OpBuilder &b, Location loc, Type type) {
+  return extremeConst(b, loc, type, false);
+}
 Value highestConst(OpBuilder &b, Location loc, Type type) {
-  if (auto ft = dyn_cast<FloatType>(type))
-    return arith::ConstantOp::create(
-        b, loc, b.getFloatAttr(ft, APFloat::getInf(ft.getFloatSemantics(), false)));
-  return arith::ConstantOp::create(
-      b, loc,
-      b.getIntegerAttr(type, APInt::getSignedMaxValue(type.getIntOrFloatBitWidth())));
+  return extremeConst(b, loc, type, true);
 }
 
 Value emptyTensor(OpBuilder &b, Location loc, RankedTensorType type) {
