@@ -1,0 +1,39 @@
+// RUN: onnx-mlc-opt %s -split-input-file --pass-pipeline='builtin.module(mlc-convert-onnx-to-linalg)' | FileCheck %s
+
+// Conv pads the input, copies its windows into columns (im2col:
+// n, g, c, kh, kw, oh, ow) and multiplies them by the weights, as
+// (g, f, k) x (n, g, k, p) -> (n, g, f, p), into the broadcast bias.
+// CHECK-DAG: #[[COL:.+]] = affine_map<(d0, d1, d2, d3, d4, d5, d6) -> (d0, d1 * 2 + d2, d3 + d5, d4 + d6)>
+// CHECK-DAG: #[[W:.+]] = affine_map<(d0, d1, d2, d3, d4) -> (d1, d2, d4)>
+// CHECK-DAG: #[[X:.+]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d4, d3)>
+// CHECK-DAG: #[[Y:.+]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d2, d3)>
+// CHECK-LABEL: func @conv
+func.func @conv(%x: tensor<1x2x5x5xf32>, %w: tensor<3x2x3x3xf32>, %b: tensor<3xf32>) -> tensor<1x3x5x5xf32> {
+  // CHECK: tensor.pad
+  // CHECK: linalg.generic
+  // CHECK: linalg.generic {indexing_maps = [#[[COL]], {{.*}}]
+  // CHECK-SAME: ins({{.*}} : tensor<1x2x7x7xf32>) outs({{.*}} : tensor<1x1x2x3x3x5x5xf32>)
+  // CHECK: linalg.generic {indexing_maps = [#[[W]], #[[X]], #[[Y]]]
+  // CHECK-SAME: iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction"]
+  // CHECK-SAME: ins({{.*}} : tensor<1x3x18xf32>, tensor<1x1x18x25xf32>) outs({{.*}} : tensor<1x1x3x25xf32>)
+  // CHECK: arith.mulf
+  // CHECK: arith.addf
+  %0 = "onnx.Conv"(%x, %w, %b) {pads = array<i64: 1, 1, 1, 1>} : (tensor<1x2x5x5xf32>, tensor<3x2x3x3xf32>, tensor<3xf32>) -> tensor<1x3x5x5xf32>
+  return %0 : tensor<1x3x5x5xf32>
+}
+
+// -----
+
+// A 1x1 convolution with unit strides needs no column copy.
+// CHECK-LABEL: func @conv_pointwise
+func.func @conv_pointwise(%x: tensor<1x4x3x3xf32>, %w: tensor<8x4x1x1xf32>) -> tensor<1x8x3x3xf32> {
+  %none = "onnx.none"() : () -> none
+  // CHECK-NOT: tensor.pad
+  // CHECK: linalg.fill
+  // CHECK-NOT: linalg.generic
+  // CHECK: linalg.generic
+  // CHECK-SAME: iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction"]
+  // CHECK-SAME: ins({{.*}} : tensor<1x8x4xf32>, tensor<1x1x4x9xf32>)
+  %0 = "onnx.Conv"(%x, %w, %none) : (tensor<1x4x3x3xf32>, tensor<8x4x1x1xf32>, none) -> tensor<1x8x3x3xf32>
+  return %0 : tensor<1x8x3x3xf32>
+}

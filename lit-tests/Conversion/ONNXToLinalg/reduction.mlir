@@ -1,0 +1,17 @@
+// RUN: onnx-mlc-opt %s -split-input-file --pass-pipeline='builtin.module(mlc-convert-onnx-to-linalg)' | FileCheck %s
+
+// ReduceMean over constant axes: a sum into a kept dimension, a division by
+// the count, and a reshape dropping the dimension (keepdims = 0).
+// CHECK-LABEL: func @reduce_mean
+func.func @reduce_mean(%x: tensor<3x4xf32>) -> tensor<3xf32> {
+  %axes = "onnx.Constant"() {value = dense<[-1]> : tensor<1xi64>} : () -> tensor<1xi64>
+  // CHECK: %[[COUNT:.+]] = arith.constant 4.0
+  // CHECK: linalg.generic
+  // CHECK-SAME: iterator_types = ["parallel", "reduction"]
+  // CHECK: arith.addf
+  // CHECK: linalg.generic
+  // CHECK: arith.divf %{{.+}}, %[[COUNT]]
+  // CHECK: tensor.collapse_shape
+  %0 = "onnx.ReduceMean"(%x, %axes) {keepdims = 0 : i64} : (tensor<3x4xf32>, tensor<1xi64>) -> tensor<3xf32>
+  return %0 : tensor<3xf32>
+}
