@@ -19,43 +19,65 @@ import onnx
 from onnx import defs
 from onnx.defs import OpSchema
 
-# Per-op hooks implemented in cpp/lib/Dialect/ONNX/IR. "shape" means the op
-# overrides ShapeInferenceOpInterface::inferShapes; the rest map to ODS flags.
+# Per-op hooks implemented in cpp/lib/Dialect/ONNX/IR. The ops in SHAPE_RULES
+# implement ShapeInferenceOpInterface::resultShapes (ONNXShapeInference.cpp);
+# EXTRAS map to ODS flags.
+SHAPE_RULES = {
+    "Abs", "Acos", "Acosh", "Add", "And", "ArgMax",
+    "ArgMin", "Asin", "Asinh", "Atan", "Atanh", "AveragePool",
+    "BatchNormalization", "BitShift", "BitwiseAnd", "BitwiseNot", "BitwiseOr", "BitwiseXor",
+    "Cast", "CastLike", "Ceil", "Celu", "Clip", "Compress",
+    "Concat", "Constant", "ConstantOfShape", "Conv", "ConvTranspose", "Cos",
+    "Cosh", "CumProd", "CumSum", "DepthToSpace", "Div", "Dropout",
+    "Elu", "Equal", "Erf", "Exp", "Expand", "EyeLike",
+    "Flatten", "Floor", "Gather", "GatherElements", "GatherND", "Gelu",
+    "Gemm", "GlobalAveragePool", "GlobalLpPool", "GlobalMaxPool", "Greater", "GreaterOrEqual",
+    "GroupNormalization", "HardSigmoid", "HardSwish", "Hardmax", "Identity", "InstanceNormalization",
+    "IsInf", "IsNaN", "LRN", "LayerNormalization", "LeakyRelu", "Less",
+    "LessOrEqual", "Log", "LogSoftmax", "LpNormalization", "LpPool", "MatMul",
+    "Max", "MaxPool", "Mean", "MeanVarianceNormalization", "Min", "Mish",
+    "Mod", "Mul", "Neg", "NonZero", "Not", "OneHot",
+    "Or", "PRelu", "Pad", "Pow", "RMSNormalization", "Range",
+    "Reciprocal", "ReduceL1", "ReduceL2", "ReduceLogSum", "ReduceLogSumExp", "ReduceMax",
+    "ReduceMean", "ReduceMin", "ReduceProd", "ReduceSum", "ReduceSumSquare", "Relu",
+    "Reshape", "Round", "ScatterElements", "ScatterND", "Selu", "Shape",
+    "Shrink", "Sigmoid", "Sign", "Sin", "Sinh", "Size",
+    "Slice", "Softmax", "Softplus", "Softsign", "SpaceToDepth", "Split",
+    "Sqrt", "Squeeze", "Sub", "Sum", "Swish", "Tan",
+    "Tanh", "ThresholdedRelu", "Tile", "TopK", "Transpose", "Trilu",
+    "Unsqueeze", "Where", "Xor",
+}
+
+# Ops whose fold() is the shared constant evaluator alone (small results;
+# mlc-constant-propagation folds larger ones). Shape computations are made
+# of these, so folding them at every level keeps shapes static.
+FOLD_TO_CONSTANT = {
+    "Abs", "And", "Cast", "CastLike", "Ceil", "Equal", "Expand", "Flatten", "Floor",
+    "Greater", "GreaterOrEqual", "Less", "LessOrEqual", "Max", "Min", "Mod", "Neg", "Not",
+    "Or", "Range", "Reciprocal", "ReduceMax", "ReduceMin", "ReduceProd", "ReduceSum",
+    "Size", "Slice", "Sqrt", "Sum", "Tile", "Where", "Xor",
+}
+
 EXTRAS = {
-    "Abs": {"shape"},
-    "Add": {"shape", "folder"},
-    "AveragePool": {"shape", "verifier"},
-    "BatchNormalization": {"shape"},
-    "Concat": {"shape", "verifier", "folder"},
-    "Constant": {"shape", "folder"},
-    "ConstantOfShape": {"shape", "folder"},
-    "Conv": {"shape", "verifier"},
-    "Div": {"shape", "folder"},
-    "Dropout": {"shape", "canonicalizer"},
-    "Exp": {"shape"},
-    "Flatten": {"shape"},
-    "Gather": {"shape", "verifier", "folder"},
-    "Gemm": {"shape", "verifier"},
-    "GlobalAveragePool": {"shape"},
-    "Identity": {"shape", "folder"},
-    "LRN": {"shape"},
-    "Log": {"shape"},
-    "MatMul": {"shape", "verifier"},
-    "MaxPool": {"shape", "verifier"},
-    "Mul": {"shape", "folder"},
-    "Neg": {"shape"},
-    "Relu": {"shape"},
-    "Reshape": {"shape", "folder", "canonicalizer"},
-    "Shape": {"shape", "folder"},
-    "Sigmoid": {"shape"},
-    "Softmax": {"shape"},
-    "Sqrt": {"shape"},
-    "Squeeze": {"shape", "folder"},
-    "Sub": {"shape", "folder"},
-    "Sum": {"shape", "canonicalizer"},
-    "Tanh": {"shape"},
-    "Transpose": {"shape", "verifier", "folder"},
-    "Unsqueeze": {"shape", "folder"},
+    "Add": {"folder"},
+    "AveragePool": {"verifier"},
+    "Concat": {"folder"},
+    "Constant": {"folder"},
+    "ConstantOfShape": {"folder"},
+    "Conv": {"verifier"},
+    "Div": {"folder"},
+    "Dropout": {"canonicalizer"},
+    "Gather": {"folder"},
+    "Identity": {"folder"},
+    "MaxPool": {"verifier"},
+    "Mul": {"folder"},
+    "Reshape": {"canonicalizer", "folder"},
+    "Shape": {"folder"},
+    "Squeeze": {"folder"},
+    "Sub": {"folder"},
+    "Sum": {"canonicalizer"},
+    "Transpose": {"folder"},
+    "Unsqueeze": {"folder"},
 }
 
 # Ops whose results are not a function of their operands alone.
@@ -154,8 +176,8 @@ def op_def(schema):
         traits.append("Pure")
     if name == "Constant":
         traits.append("ConstantLike")
-    if "shape" in extras:
-        traits.append("DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface, [\"inferShapes\"]>")
+    if name in SHAPE_RULES:
+        traits.append("DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface, [\"resultShapes\"]>")
     else:
         traits.append("ONNX_ShapeInferenceOpInterface")
 
@@ -194,7 +216,7 @@ def op_def(schema):
         lines.append(f"  let regions = (region {', '.join(regions)});")
     if "verifier" in extras:
         lines.append("  let hasVerifier = 1;")
-    if "folder" in extras:
+    if "folder" in extras or name in FOLD_TO_CONSTANT:
         lines.append("  let hasFolder = 1;")
     if "canonicalizer" in extras:
         lines.append("  let hasCanonicalizer = 1;")

@@ -44,7 +44,7 @@ def ONNX_NoneOp : ONNX_Op<"none", [Pure]> {
 }
 
 def ONNX_FusedConvOp : ONNX_Op<"FusedConv",
-    [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface, ["inferShapes"]>]> {
+    [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface, ["resultShapes"]>]> {
   let summary = "Conv with its bias and activation in one kernel";
   let description = [{
     A `Conv` whose bias (including a folded BatchNormalization) and following
@@ -66,7 +66,7 @@ def ONNX_FusedConvOp : ONNX_Op<"FusedConv",
 }
 
 def ONNX_FusedGemmOp : ONNX_Op<"FusedGemm",
-    [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface, ["inferShapes"]>]> {
+    [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface, ["resultShapes"]>]> {
   let summary = "Gemm with its activation in one kernel";
   let description = [{
     `Y = activation(alpha * A' * B' + beta * C)`, created by `mlc-fuse-gemm`

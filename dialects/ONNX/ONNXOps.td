@@ -6,25 +6,26 @@
 
 include "ONNX/ONNXDialect.td"
 
-def ONNX_AbsOp : ONNX_Op<"Abs", [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface, ["inferShapes"]>]> {
+def ONNX_AbsOp : ONNX_Op<"Abs", [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface, ["resultShapes"]>]> {
   let summary = "ONNX Abs, opset 13";
   let arguments = (ins TensorOf<[BF16, F16, F32, F64, I16, I32, I64, I8, UI16, UI32, UI64, UI8]>:$X);
   let results = (outs TensorOf<[BF16, F16, F32, F64, I16, I32, I64, I8, UI16, UI32, UI64, UI8]>:$Y);
+  let hasFolder = 1;
 }
 
-def ONNX_AcosOp : ONNX_Op<"Acos", [Pure, ONNX_ShapeInferenceOpInterface]> {
+def ONNX_AcosOp : ONNX_Op<"Acos", [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface, ["resultShapes"]>]> {
   let summary = "ONNX Acos, opset 22";
   let arguments = (ins TensorOf<[BF16, F16, F32, F64]>:$input);
   let results = (outs TensorOf<[BF16, F16, F32, F64]>:$output);
 }
 
-def ONNX_AcoshOp : ONNX_Op<"Acosh", [Pure, ONNX_ShapeInferenceOpInterface]> {
+def ONNX_AcoshOp : ONNX_Op<"Acosh", [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface, ["resultShapes"]>]> {
   let summary = "ONNX Acosh, opset 22";
   let arguments = (ins TensorOf<[BF16, F16, F32, F64]>:$input);
   let results = (outs TensorOf<[BF16, F16, F32, F64]>:$output);
 }
 
-def ONNX_AddOp : ONNX_Op<"Add", [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface, ["inferShapes"]>]> {
+def ONNX_AddOp : ONNX_Op<"Add", [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface, ["resultShapes"]>]> {
   let summary = "ONNX Add, opset 14";
   let arguments = (ins TensorOf<[BF16, F16, F32, F64, I16, I32, I64, I8, UI16, UI32, UI64, UI8]>:$A,
     TensorOf<[BF16, F16, F32, F64, I16, I32, I64, I8, UI16, UI32, UI64, UI8]>:$B);
@@ -40,14 +41,15 @@ def ONNX_AffineGridOp : ONNX_Op<"AffineGrid", [Pure, ONNX_ShapeInferenceOpInterf
   let results = (outs TensorOf<[BF16, F16, F32, F64]>:$grid);
 }
 
-def ONNX_AndOp : ONNX_Op<"And", [Pure, ONNX_ShapeInferenceOpInterface]> {
+def ONNX_AndOp : ONNX_Op<"And", [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface, ["resultShapes"]>]> {
   let summary = "ONNX And, opset 7";
   let arguments = (ins TensorOf<[I1]>:$A,
     TensorOf<[I1]>:$B);
   let results = (outs TensorOf<[I1]>:$C);
+  let hasFolder = 1;
 }
 
-def ONNX_ArgMaxOp : ONNX_Op<"ArgMax", [Pure, ONNX_ShapeInferenceOpInterface]> {
+def ONNX_ArgMaxOp : ONNX_Op<"ArgMax", [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface, ["resultShapes"]>]> {
   let summary = "ONNX ArgMax, opset 13";
   let arguments = (ins TensorOf<[BF16, F16, F32, F64, I16, I32, I64, I8, UI16, UI32, UI64, UI8]>:$data,
     DefaultValuedAttr<I64Attr, "0">:$axis,
@@ -56,7 +58,7 @@ def ONNX_ArgMaxOp : ONNX_Op<"ArgMax", [Pure, ONNX_ShapeInferenceOpInterface]> {
   let results = (outs TensorOf<[I64]>:$reduced);
 }
 
-def ONNX_ArgMinOp : ONNX_Op<"ArgMin", [Pure, ONNX_ShapeInferenceOpInterface]> {
+def ONNX_ArgMinOp : ONNX_Op<"ArgMin", [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface, ["resultShapes"]>]> {
   let summary = "ONNX ArgMin, opset 13";
   let arguments = (ins TensorOf<[BF16, F16, F32, F64, I16, I32, I64, I8, UI16, UI32, UI64, UI8]>:$data,
     DefaultValuedAttr<I64Attr, "0">:$axis,
@@ -65,25 +67,25 @@ def ONNX_ArgMinOp : ONNX_Op<"ArgMin", [Pure, ONNX_ShapeInferenceOpInterface]> {
   let results = (outs TensorOf<[I64]>:$reduced);
 }
 
-def ONNX_AsinOp : ONNX_Op<"Asin", [Pure, ONNX_ShapeInferenceOpInterface]> {
+def ONNX_AsinOp : ONNX_Op<"Asin", [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface, ["resultShapes"]>]> {
   let summary = "ONNX Asin, opset 22";
   let arguments = (ins TensorOf<[BF16, F16, F32, F64]>:$input);
   let results = (outs TensorOf<[BF16, F16, F32, F64]>:$output);
 }
 
-def ONNX_AsinhOp : ONNX_Op<"Asinh", [Pure, ONNX_ShapeInferenceOpInterface]> {
+def ONNX_AsinhOp : ONNX_Op<"Asinh", [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface, ["resultShapes"]>]> {
   let summary = "ONNX Asinh, opset 22";
   let arguments = (ins TensorOf<[BF16, F16, F32, F64]>:$input);
   let results = (outs TensorOf<[BF16, F16, F32, F64]>:$output);
 }
 
-def ONNX_AtanOp : ONNX_Op<"Atan", [Pure, ONNX_ShapeInferenceOpInterface]> {
+def ONNX_AtanOp : ONNX_Op<"Atan", [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface, ["resultShapes"]>]> {
   let summary = "ONNX Atan, opset 22";
   let arguments = (ins TensorOf<[BF16, F16, F32, F64]>:$input);
   let results = (outs TensorOf<[BF16, F16, F32, F64]>:$output);
 }
 
-def ONNX_AtanhOp : ONNX_Op<"Atanh", [Pure, ONNX_ShapeInferenceOpInterface]> {
+def ONNX_AtanhOp : ONNX_Op<"Atanh", [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface, ["resultShapes"]>]> {
   let summary = "ONNX Atanh, opset 22";
   let arguments = (ins TensorOf<[BF16, F16, F32, F64]>:$input);
   let results = (outs TensorOf<[BF16, F16, F32, F64]>:$output);
@@ -113,7 +115,7 @@ def ONNX_AttentionOp : ONNX_Op<"Attention", [Pure, ONNX_ShapeInferenceOpInterfac
     AnyTypeOf<[TensorOf<[BF16, F16, F32, F64]>, NoneType]>:$qk_matmul_output);
 }
 
-def ONNX_AveragePoolOp : ONNX_Op<"AveragePool", [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface, ["inferShapes"]>]> {
+def ONNX_AveragePoolOp : ONNX_Op<"AveragePool", [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface, ["resultShapes"]>]> {
   let summary = "ONNX AveragePool, opset 22";
   let arguments = (ins TensorOf<[BF16, F16, F32, F64]>:$X,
     DefaultValuedStrAttr<StrAttr, "NOTSET">:$auto_pad,
@@ -127,7 +129,7 @@ def ONNX_AveragePoolOp : ONNX_Op<"AveragePool", [Pure, DeclareOpInterfaceMethods
   let hasVerifier = 1;
 }
 
-def ONNX_BatchNormalizationOp : ONNX_Op<"BatchNormalization", [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface, ["inferShapes"]>]> {
+def ONNX_BatchNormalizationOp : ONNX_Op<"BatchNormalization", [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface, ["resultShapes"]>]> {
   let summary = "ONNX BatchNormalization, opset 15";
   let arguments = (ins TensorOf<[BF16, F16, F32, F64]>:$X,
     TensorOf<[BF16, F16, F32, F64]>:$scale,
@@ -157,7 +159,7 @@ def ONNX_BitCastOp : ONNX_Op<"BitCast", [Pure, ONNX_ShapeInferenceOpInterface]> 
   let results = (outs TensorOf<[BF16, Complex<F32>, Complex<F64>, F16, F32, F4E2M1FN, F64, F8E4M3FN, F8E4M3FNUZ, F8E5M2, F8E5M2FNUZ, F8E8M0FNU, I1, I16, I32, I64, I8, I<2>, I<4>, UI16, UI32, UI64, UI8, UI<2>, UI<4>]>:$output);
 }
 
-def ONNX_BitShiftOp : ONNX_Op<"BitShift", [Pure, ONNX_ShapeInferenceOpInterface]> {
+def ONNX_BitShiftOp : ONNX_Op<"BitShift", [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface, ["resultShapes"]>]> {
   let summary = "ONNX BitShift, opset 28";
   let arguments = (ins TensorOf<[I16, I32, I64, I8, UI16, UI32, UI64, UI8]>:$X,
     TensorOf<[I16, I32, I64, I8, UI16, UI32, UI64, UI8]>:$Y,
@@ -165,27 +167,27 @@ def ONNX_BitShiftOp : ONNX_Op<"BitShift", [Pure, ONNX_ShapeInferenceOpInterface]
   let results = (outs TensorOf<[I16, I32, I64, I8, UI16, UI32, UI64, UI8]>:$Z);
 }
 
-def ONNX_BitwiseAndOp : ONNX_Op<"BitwiseAnd", [Pure, ONNX_ShapeInferenceOpInterface]> {
+def ONNX_BitwiseAndOp : ONNX_Op<"BitwiseAnd", [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface, ["resultShapes"]>]> {
   let summary = "ONNX BitwiseAnd, opset 18";
   let arguments = (ins TensorOf<[I16, I32, I64, I8, UI16, UI32, UI64, UI8]>:$A,
     TensorOf<[I16, I32, I64, I8, UI16, UI32, UI64, UI8]>:$B);
   let results = (outs TensorOf<[I16, I32, I64, I8, UI16, UI32, UI64, UI8]>:$C);
 }
 
-def ONNX_BitwiseNotOp : ONNX_Op<"BitwiseNot", [Pure, ONNX_ShapeInferenceOpInterface]> {
+def ONNX_BitwiseNotOp : ONNX_Op<"BitwiseNot", [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface, ["resultShapes"]>]> {
   let summary = "ONNX BitwiseNot, opset 18";
   let arguments = (ins TensorOf<[I16, I32, I64, I8, UI16, UI32, UI64, UI8]>:$X);
   let results = (outs TensorOf<[I16, I32, I64, I8, UI16, UI32, UI64, UI8]>:$Y);
 }
 
-def ONNX_BitwiseOrOp : ONNX_Op<"BitwiseOr", [Pure, ONNX_ShapeInferenceOpInterface]> {
+def ONNX_BitwiseOrOp : ONNX_Op<"BitwiseOr", [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface, ["resultShapes"]>]> {
   let summary = "ONNX BitwiseOr, opset 18";
   let arguments = (ins TensorOf<[I16, I32, I64, I8, UI16, UI32, UI64, UI8]>:$A,
     TensorOf<[I16, I32, I64, I8, UI16, UI32, UI64, UI8]>:$B);
   let results = (outs TensorOf<[I16, I32, I64, I8, UI16, UI32, UI64, UI8]>:$C);
 }
 
-def ONNX_BitwiseXorOp : ONNX_Op<"BitwiseXor", [Pure, ONNX_ShapeInferenceOpInterface]> {
+def ONNX_BitwiseXorOp : ONNX_Op<"BitwiseXor", [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface, ["resultShapes"]>]> {
   let summary = "ONNX BitwiseXor, opset 18";
   let arguments = (ins TensorOf<[I16, I32, I64, I8, UI16, UI32, UI64, UI8]>:$A,
     TensorOf<[I16, I32, I64, I8, UI16, UI32, UI64, UI8]>:$B);
@@ -200,22 +202,24 @@ def ONNX_BlackmanWindowOp : ONNX_Op<"BlackmanWindow", [Pure, ONNX_ShapeInference
   let results = (outs TensorOf<[BF16, F16, F32, F64, I16, I32, I64, I8, UI16, UI32, UI64, UI8]>:$output);
 }
 
-def ONNX_CastOp : ONNX_Op<"Cast", [Pure, ONNX_ShapeInferenceOpInterface]> {
+def ONNX_CastOp : ONNX_Op<"Cast", [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface, ["resultShapes"]>]> {
   let summary = "ONNX Cast, opset 28";
   let arguments = (ins TensorOf<[BF16, F16, F32, F4E2M1FN, F64, F6E2M3FN, F6E3M2FN, F8E4M3FN, F8E4M3FNUZ, F8E5M2, F8E5M2FNUZ, F8E8M0FNU, I1, I16, I32, I64, I8, I<2>, I<4>, ONNX_StringType, UI16, UI32, UI64, UI8, UI<2>, UI<4>]>:$input,
     DefaultValuedStrAttr<StrAttr, "up">:$round_mode,
     DefaultValuedAttr<I64Attr, "1">:$saturate,
     I64Attr:$to);
   let results = (outs TensorOf<[BF16, F16, F32, F4E2M1FN, F64, F6E2M3FN, F6E3M2FN, F8E4M3FN, F8E4M3FNUZ, F8E5M2, F8E5M2FNUZ, F8E8M0FNU, I1, I16, I32, I64, I8, I<2>, I<4>, ONNX_StringType, UI16, UI32, UI64, UI8, UI<2>, UI<4>]>:$output);
+  let hasFolder = 1;
 }
 
-def ONNX_CastLikeOp : ONNX_Op<"CastLike", [Pure, ONNX_ShapeInferenceOpInterface]> {
+def ONNX_CastLikeOp : ONNX_Op<"CastLike", [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface, ["resultShapes"]>]> {
   let summary = "ONNX CastLike, opset 25";
   let arguments = (ins TensorOf<[BF16, F16, F32, F4E2M1FN, F64, F8E4M3FN, F8E4M3FNUZ, F8E5M2, F8E5M2FNUZ, F8E8M0FNU, I1, I16, I32, I64, I8, I<2>, I<4>, ONNX_StringType, UI16, UI32, UI64, UI8, UI<2>, UI<4>]>:$input,
     TensorOf<[BF16, F16, F32, F4E2M1FN, F64, F8E4M3FN, F8E4M3FNUZ, F8E5M2, F8E5M2FNUZ, F8E8M0FNU, I1, I16, I32, I64, I8, I<2>, I<4>, ONNX_StringType, UI16, UI32, UI64, UI8, UI<2>, UI<4>]>:$target_type,
     DefaultValuedStrAttr<StrAttr, "up">:$round_mode,
     DefaultValuedAttr<I64Attr, "1">:$saturate);
   let results = (outs TensorOf<[BF16, F16, F32, F4E2M1FN, F64, F8E4M3FN, F8E4M3FNUZ, F8E5M2, F8E5M2FNUZ, F8E8M0FNU, I1, I16, I32, I64, I8, I<2>, I<4>, ONNX_StringType, UI16, UI32, UI64, UI8, UI<2>, UI<4>]>:$output);
+  let hasFolder = 1;
 }
 
 def ONNX_CausalConvWithStateOp : ONNX_Op<"CausalConvWithState", [Pure, ONNX_ShapeInferenceOpInterface]> {
@@ -229,13 +233,14 @@ def ONNX_CausalConvWithStateOp : ONNX_Op<"CausalConvWithState", [Pure, ONNX_Shap
     TensorOf<[BF16, F16, F32]>:$present_state);
 }
 
-def ONNX_CeilOp : ONNX_Op<"Ceil", [Pure, ONNX_ShapeInferenceOpInterface]> {
+def ONNX_CeilOp : ONNX_Op<"Ceil", [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface, ["resultShapes"]>]> {
   let summary = "ONNX Ceil, opset 13";
   let arguments = (ins TensorOf<[BF16, F16, F32, F64]>:$X);
   let results = (outs TensorOf<[BF16, F16, F32, F64]>:$Y);
+  let hasFolder = 1;
 }
 
-def ONNX_CeluOp : ONNX_Op<"Celu", [Pure, ONNX_ShapeInferenceOpInterface]> {
+def ONNX_CeluOp : ONNX_Op<"Celu", [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface, ["resultShapes"]>]> {
   let summary = "ONNX Celu, opset 28";
   let arguments = (ins TensorOf<[BF16, F16, F32, F64]>:$X,
     DefaultValuedAttr<F32Attr, "1.0">:$alpha);
@@ -250,7 +255,7 @@ def ONNX_CenterCropPadOp : ONNX_Op<"CenterCropPad", [Pure, ONNX_ShapeInferenceOp
   let results = (outs TensorOf<[BF16, Complex<F32>, Complex<F64>, F16, F32, F64, I1, I16, I32, I64, I8, ONNX_StringType, UI16, UI32, UI64, UI8]>:$output_data);
 }
 
-def ONNX_ClipOp : ONNX_Op<"Clip", [Pure, ONNX_ShapeInferenceOpInterface]> {
+def ONNX_ClipOp : ONNX_Op<"Clip", [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface, ["resultShapes"]>]> {
   let summary = "ONNX Clip, opset 13";
   let arguments = (ins TensorOf<[BF16, F16, F32, F64, I16, I32, I64, I8, UI16, UI32, UI64, UI8]>:$input,
     AnyTypeOf<[TensorOf<[BF16, F16, F32, F64, I16, I32, I64, I8, UI16, UI32, UI64, UI8]>, NoneType]>:$min,
@@ -269,7 +274,7 @@ def ONNX_Col2ImOp : ONNX_Op<"Col2Im", [Pure, ONNX_ShapeInferenceOpInterface]> {
   let results = (outs TensorOf<[BF16, Complex<F32>, Complex<F64>, F16, F32, F64, I1, I16, I32, I64, I8, ONNX_StringType, UI16, UI32, UI64, UI8]>:$output);
 }
 
-def ONNX_CompressOp : ONNX_Op<"Compress", [Pure, ONNX_ShapeInferenceOpInterface]> {
+def ONNX_CompressOp : ONNX_Op<"Compress", [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface, ["resultShapes"]>]> {
   let summary = "ONNX Compress, opset 28";
   let arguments = (ins TensorOf<[BF16, Complex<F32>, Complex<F64>, F16, F32, F64, I1, I16, I32, I64, I8, ONNX_StringType, UI16, UI32, UI64, UI8]>:$input,
     TensorOf<[I1]>:$condition,
@@ -277,12 +282,11 @@ def ONNX_CompressOp : ONNX_Op<"Compress", [Pure, ONNX_ShapeInferenceOpInterface]
   let results = (outs TensorOf<[BF16, Complex<F32>, Complex<F64>, F16, F32, F64, I1, I16, I32, I64, I8, ONNX_StringType, UI16, UI32, UI64, UI8]>:$output);
 }
 
-def ONNX_ConcatOp : ONNX_Op<"Concat", [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface, ["inferShapes"]>]> {
+def ONNX_ConcatOp : ONNX_Op<"Concat", [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface, ["resultShapes"]>]> {
   let summary = "ONNX Concat, opset 13";
   let arguments = (ins Variadic<TensorOf<[BF16, Complex<F32>, Complex<F64>, F16, F32, F64, I1, I16, I32, I64, I8, ONNX_StringType, UI16, UI32, UI64, UI8]>>:$inputs,
     I64Attr:$axis);
   let results = (outs TensorOf<[BF16, Complex<F32>, Complex<F64>, F16, F32, F64, I1, I16, I32, I64, I8, ONNX_StringType, UI16, UI32, UI64, UI8]>:$concat_result);
-  let hasVerifier = 1;
   let hasFolder = 1;
 }
 
@@ -294,7 +298,7 @@ def ONNX_ConcatFromSequenceOp : ONNX_Op<"ConcatFromSequence", [Pure, ONNX_ShapeI
   let results = (outs TensorOf<[Complex<F32>, Complex<F64>, F16, F32, F64, I1, I16, I32, I64, I8, ONNX_StringType, UI16, UI32, UI64, UI8]>:$concat_result);
 }
 
-def ONNX_ConstantOp : ONNX_Op<"Constant", [Pure, ConstantLike, DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface, ["inferShapes"]>]> {
+def ONNX_ConstantOp : ONNX_Op<"Constant", [Pure, ConstantLike, DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface, ["resultShapes"]>]> {
   let summary = "ONNX Constant, opset 25";
   let arguments = (ins OptionalAttr<AnyAttr>:$sparse_value,
     OptionalAttr<ElementsAttr>:$value,
@@ -308,7 +312,7 @@ def ONNX_ConstantOp : ONNX_Op<"Constant", [Pure, ConstantLike, DeclareOpInterfac
   let hasFolder = 1;
 }
 
-def ONNX_ConstantOfShapeOp : ONNX_Op<"ConstantOfShape", [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface, ["inferShapes"]>]> {
+def ONNX_ConstantOfShapeOp : ONNX_Op<"ConstantOfShape", [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface, ["resultShapes"]>]> {
   let summary = "ONNX ConstantOfShape, opset 25";
   let arguments = (ins TensorOf<[I64]>:$input,
     OptionalAttr<ElementsAttr>:$value);
@@ -316,7 +320,7 @@ def ONNX_ConstantOfShapeOp : ONNX_Op<"ConstantOfShape", [Pure, DeclareOpInterfac
   let hasFolder = 1;
 }
 
-def ONNX_ConvOp : ONNX_Op<"Conv", [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface, ["inferShapes"]>]> {
+def ONNX_ConvOp : ONNX_Op<"Conv", [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface, ["resultShapes"]>]> {
   let summary = "ONNX Conv, opset 22";
   let arguments = (ins TensorOf<[BF16, F16, F32, F64]>:$X,
     TensorOf<[BF16, F16, F32, F64]>:$W,
@@ -346,7 +350,7 @@ def ONNX_ConvIntegerOp : ONNX_Op<"ConvInteger", [Pure, ONNX_ShapeInferenceOpInte
   let results = (outs TensorOf<[I32]>:$y);
 }
 
-def ONNX_ConvTransposeOp : ONNX_Op<"ConvTranspose", [Pure, ONNX_ShapeInferenceOpInterface]> {
+def ONNX_ConvTransposeOp : ONNX_Op<"ConvTranspose", [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface, ["resultShapes"]>]> {
   let summary = "ONNX ConvTranspose, opset 22";
   let arguments = (ins TensorOf<[BF16, F16, F32, F64]>:$X,
     TensorOf<[BF16, F16, F32, F64]>:$W,
@@ -362,19 +366,19 @@ def ONNX_ConvTransposeOp : ONNX_Op<"ConvTranspose", [Pure, ONNX_ShapeInferenceOp
   let results = (outs TensorOf<[BF16, F16, F32, F64]>:$Y);
 }
 
-def ONNX_CosOp : ONNX_Op<"Cos", [Pure, ONNX_ShapeInferenceOpInterface]> {
+def ONNX_CosOp : ONNX_Op<"Cos", [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface, ["resultShapes"]>]> {
   let summary = "ONNX Cos, opset 22";
   let arguments = (ins TensorOf<[BF16, F16, F32, F64]>:$input);
   let results = (outs TensorOf<[BF16, F16, F32, F64]>:$output);
 }
 
-def ONNX_CoshOp : ONNX_Op<"Cosh", [Pure, ONNX_ShapeInferenceOpInterface]> {
+def ONNX_CoshOp : ONNX_Op<"Cosh", [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface, ["resultShapes"]>]> {
   let summary = "ONNX Cosh, opset 22";
   let arguments = (ins TensorOf<[BF16, F16, F32, F64]>:$input);
   let results = (outs TensorOf<[BF16, F16, F32, F64]>:$output);
 }
 
-def ONNX_CumProdOp : ONNX_Op<"CumProd", [Pure, ONNX_ShapeInferenceOpInterface]> {
+def ONNX_CumProdOp : ONNX_Op<"CumProd", [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface, ["resultShapes"]>]> {
   let summary = "ONNX CumProd, opset 26";
   let arguments = (ins TensorOf<[BF16, F16, F32, F64, I32, I64, UI32, UI64]>:$x,
     TensorOf<[I32, I64]>:$axis,
@@ -383,7 +387,7 @@ def ONNX_CumProdOp : ONNX_Op<"CumProd", [Pure, ONNX_ShapeInferenceOpInterface]> 
   let results = (outs TensorOf<[BF16, F16, F32, F64, I32, I64, UI32, UI64]>:$y);
 }
 
-def ONNX_CumSumOp : ONNX_Op<"CumSum", [Pure, ONNX_ShapeInferenceOpInterface]> {
+def ONNX_CumSumOp : ONNX_Op<"CumSum", [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface, ["resultShapes"]>]> {
   let summary = "ONNX CumSum, opset 14";
   let arguments = (ins TensorOf<[BF16, F16, F32, F64, I32, I64, UI32, UI64]>:$x,
     TensorOf<[I32, I64]>:$axis,
@@ -418,7 +422,7 @@ def ONNX_DeformConvOp : ONNX_Op<"DeformConv", [Pure, ONNX_ShapeInferenceOpInterf
   let results = (outs TensorOf<[BF16, F16, F32, F64]>:$Y);
 }
 
-def ONNX_DepthToSpaceOp : ONNX_Op<"DepthToSpace", [Pure, ONNX_ShapeInferenceOpInterface]> {
+def ONNX_DepthToSpaceOp : ONNX_Op<"DepthToSpace", [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface, ["resultShapes"]>]> {
   let summary = "ONNX DepthToSpace, opset 28";
   let arguments = (ins TensorOf<[BF16, Complex<F32>, Complex<F64>, F16, F32, F64, I1, I16, I32, I64, I8, ONNX_StringType, UI16, UI32, UI64, UI8]>:$input,
     I64Attr:$blocksize,
@@ -443,7 +447,7 @@ def ONNX_DetOp : ONNX_Op<"Det", [Pure, ONNX_ShapeInferenceOpInterface]> {
   let results = (outs TensorOf<[BF16, F16, F32, F64]>:$Y);
 }
 
-def ONNX_DivOp : ONNX_Op<"Div", [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface, ["inferShapes"]>]> {
+def ONNX_DivOp : ONNX_Op<"Div", [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface, ["resultShapes"]>]> {
   let summary = "ONNX Div, opset 14";
   let arguments = (ins TensorOf<[BF16, F16, F32, F64, I16, I32, I64, I8, UI16, UI32, UI64, UI8]>:$A,
     TensorOf<[BF16, F16, F32, F64, I16, I32, I64, I8, UI16, UI32, UI64, UI8]>:$B);
@@ -451,7 +455,7 @@ def ONNX_DivOp : ONNX_Op<"Div", [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInfer
   let hasFolder = 1;
 }
 
-def ONNX_DropoutOp : ONNX_Op<"Dropout", [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface, ["inferShapes"]>]> {
+def ONNX_DropoutOp : ONNX_Op<"Dropout", [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface, ["resultShapes"]>]> {
   let summary = "ONNX Dropout, opset 22";
   let arguments = (ins TensorOf<[BF16, F16, F32, F64, F8E4M3FN, F8E4M3FNUZ, F8E5M2, F8E5M2FNUZ]>:$data,
     AnyTypeOf<[TensorOf<[BF16, F16, F32, F64, F8E4M3FN, F8E4M3FNUZ, F8E5M2, F8E5M2FNUZ]>, NoneType]>:$ratio,
@@ -477,40 +481,42 @@ def ONNX_EinsumOp : ONNX_Op<"Einsum", [Pure, ONNX_ShapeInferenceOpInterface]> {
   let results = (outs TensorOf<[BF16, F16, F32, F64, I16, I32, I64, I8, UI16, UI32, UI64, UI8]>:$Output);
 }
 
-def ONNX_EluOp : ONNX_Op<"Elu", [Pure, ONNX_ShapeInferenceOpInterface]> {
+def ONNX_EluOp : ONNX_Op<"Elu", [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface, ["resultShapes"]>]> {
   let summary = "ONNX Elu, opset 22";
   let arguments = (ins TensorOf<[BF16, F16, F32, F64]>:$X,
     DefaultValuedAttr<F32Attr, "1.0">:$alpha);
   let results = (outs TensorOf<[BF16, F16, F32, F64]>:$Y);
 }
 
-def ONNX_EqualOp : ONNX_Op<"Equal", [Pure, ONNX_ShapeInferenceOpInterface]> {
+def ONNX_EqualOp : ONNX_Op<"Equal", [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface, ["resultShapes"]>]> {
   let summary = "ONNX Equal, opset 19";
   let arguments = (ins TensorOf<[BF16, F16, F32, F64, I1, I16, I32, I64, I8, ONNX_StringType, UI16, UI32, UI64, UI8]>:$A,
     TensorOf<[BF16, F16, F32, F64, I1, I16, I32, I64, I8, ONNX_StringType, UI16, UI32, UI64, UI8]>:$B);
   let results = (outs TensorOf<[I1]>:$C);
+  let hasFolder = 1;
 }
 
-def ONNX_ErfOp : ONNX_Op<"Erf", [Pure, ONNX_ShapeInferenceOpInterface]> {
+def ONNX_ErfOp : ONNX_Op<"Erf", [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface, ["resultShapes"]>]> {
   let summary = "ONNX Erf, opset 13";
   let arguments = (ins TensorOf<[BF16, F16, F32, F64]>:$input);
   let results = (outs TensorOf<[BF16, F16, F32, F64]>:$output);
 }
 
-def ONNX_ExpOp : ONNX_Op<"Exp", [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface, ["inferShapes"]>]> {
+def ONNX_ExpOp : ONNX_Op<"Exp", [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface, ["resultShapes"]>]> {
   let summary = "ONNX Exp, opset 13";
   let arguments = (ins TensorOf<[BF16, F16, F32, F64]>:$input);
   let results = (outs TensorOf<[BF16, F16, F32, F64]>:$output);
 }
 
-def ONNX_ExpandOp : ONNX_Op<"Expand", [Pure, ONNX_ShapeInferenceOpInterface]> {
+def ONNX_ExpandOp : ONNX_Op<"Expand", [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface, ["resultShapes"]>]> {
   let summary = "ONNX Expand, opset 13";
   let arguments = (ins TensorOf<[BF16, Complex<F32>, Complex<F64>, F16, F32, F64, I1, I16, I32, I64, I8, ONNX_StringType, UI16, UI32, UI64, UI8]>:$input,
     TensorOf<[I64]>:$shape);
   let results = (outs TensorOf<[BF16, Complex<F32>, Complex<F64>, F16, F32, F64, I1, I16, I32, I64, I8, ONNX_StringType, UI16, UI32, UI64, UI8]>:$output);
+  let hasFolder = 1;
 }
 
-def ONNX_EyeLikeOp : ONNX_Op<"EyeLike", [Pure, ONNX_ShapeInferenceOpInterface]> {
+def ONNX_EyeLikeOp : ONNX_Op<"EyeLike", [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface, ["resultShapes"]>]> {
   let summary = "ONNX EyeLike, opset 22";
   let arguments = (ins TensorOf<[BF16, F16, F32, F64, I1, I16, I32, I64, I8, UI16, UI32, UI64, UI8]>:$input,
     OptionalAttr<I64Attr>:$dtype,
@@ -518,17 +524,19 @@ def ONNX_EyeLikeOp : ONNX_Op<"EyeLike", [Pure, ONNX_ShapeInferenceOpInterface]> 
   let results = (outs TensorOf<[BF16, F16, F32, F64, I1, I16, I32, I64, I8, UI16, UI32, UI64, UI8]>:$output);
 }
 
-def ONNX_FlattenOp : ONNX_Op<"Flatten", [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface, ["inferShapes"]>]> {
+def ONNX_FlattenOp : ONNX_Op<"Flatten", [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface, ["resultShapes"]>]> {
   let summary = "ONNX Flatten, opset 25";
   let arguments = (ins TensorOf<[BF16, Complex<F32>, Complex<F64>, F16, F32, F4E2M1FN, F64, F8E4M3FN, F8E4M3FNUZ, F8E5M2, F8E5M2FNUZ, F8E8M0FNU, I1, I16, I32, I64, I8, I<2>, I<4>, ONNX_StringType, UI16, UI32, UI64, UI8, UI<2>, UI<4>]>:$input,
     DefaultValuedAttr<I64Attr, "1">:$axis);
   let results = (outs TensorOf<[BF16, Complex<F32>, Complex<F64>, F16, F32, F4E2M1FN, F64, F8E4M3FN, F8E4M3FNUZ, F8E5M2, F8E5M2FNUZ, F8E8M0FNU, I1, I16, I32, I64, I8, I<2>, I<4>, ONNX_StringType, UI16, UI32, UI64, UI8, UI<2>, UI<4>]>:$output);
+  let hasFolder = 1;
 }
 
-def ONNX_FloorOp : ONNX_Op<"Floor", [Pure, ONNX_ShapeInferenceOpInterface]> {
+def ONNX_FloorOp : ONNX_Op<"Floor", [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface, ["resultShapes"]>]> {
   let summary = "ONNX Floor, opset 13";
   let arguments = (ins TensorOf<[BF16, F16, F32, F64]>:$X);
   let results = (outs TensorOf<[BF16, F16, F32, F64]>:$Y);
+  let hasFolder = 1;
 }
 
 def ONNX_GRUOp : ONNX_Op<"GRU", [Pure, ONNX_ShapeInferenceOpInterface]> {
@@ -551,17 +559,16 @@ def ONNX_GRUOp : ONNX_Op<"GRU", [Pure, ONNX_ShapeInferenceOpInterface]> {
     AnyTypeOf<[TensorOf<[BF16, F16, F32, F64]>, NoneType]>:$Y_h);
 }
 
-def ONNX_GatherOp : ONNX_Op<"Gather", [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface, ["inferShapes"]>]> {
+def ONNX_GatherOp : ONNX_Op<"Gather", [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface, ["resultShapes"]>]> {
   let summary = "ONNX Gather, opset 13";
   let arguments = (ins TensorOf<[BF16, Complex<F32>, Complex<F64>, F16, F32, F64, I1, I16, I32, I64, I8, ONNX_StringType, UI16, UI32, UI64, UI8]>:$data,
     TensorOf<[I32, I64]>:$indices,
     DefaultValuedAttr<I64Attr, "0">:$axis);
   let results = (outs TensorOf<[BF16, Complex<F32>, Complex<F64>, F16, F32, F64, I1, I16, I32, I64, I8, ONNX_StringType, UI16, UI32, UI64, UI8]>:$output);
-  let hasVerifier = 1;
   let hasFolder = 1;
 }
 
-def ONNX_GatherElementsOp : ONNX_Op<"GatherElements", [Pure, ONNX_ShapeInferenceOpInterface]> {
+def ONNX_GatherElementsOp : ONNX_Op<"GatherElements", [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface, ["resultShapes"]>]> {
   let summary = "ONNX GatherElements, opset 13";
   let arguments = (ins TensorOf<[BF16, Complex<F32>, Complex<F64>, F16, F32, F64, I1, I16, I32, I64, I8, ONNX_StringType, UI16, UI32, UI64, UI8]>:$data,
     TensorOf<[I32, I64]>:$indices,
@@ -569,7 +576,7 @@ def ONNX_GatherElementsOp : ONNX_Op<"GatherElements", [Pure, ONNX_ShapeInference
   let results = (outs TensorOf<[BF16, Complex<F32>, Complex<F64>, F16, F32, F64, I1, I16, I32, I64, I8, ONNX_StringType, UI16, UI32, UI64, UI8]>:$output);
 }
 
-def ONNX_GatherNDOp : ONNX_Op<"GatherND", [Pure, ONNX_ShapeInferenceOpInterface]> {
+def ONNX_GatherNDOp : ONNX_Op<"GatherND", [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface, ["resultShapes"]>]> {
   let summary = "ONNX GatherND, opset 13";
   let arguments = (ins TensorOf<[BF16, Complex<F32>, Complex<F64>, F16, F32, F64, I1, I16, I32, I64, I8, ONNX_StringType, UI16, UI32, UI64, UI8]>:$data,
     TensorOf<[I64]>:$indices,
@@ -577,14 +584,14 @@ def ONNX_GatherNDOp : ONNX_Op<"GatherND", [Pure, ONNX_ShapeInferenceOpInterface]
   let results = (outs TensorOf<[BF16, Complex<F32>, Complex<F64>, F16, F32, F64, I1, I16, I32, I64, I8, ONNX_StringType, UI16, UI32, UI64, UI8]>:$output);
 }
 
-def ONNX_GeluOp : ONNX_Op<"Gelu", [Pure, ONNX_ShapeInferenceOpInterface]> {
+def ONNX_GeluOp : ONNX_Op<"Gelu", [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface, ["resultShapes"]>]> {
   let summary = "ONNX Gelu, opset 20";
   let arguments = (ins TensorOf<[BF16, F16, F32, F64]>:$X,
     DefaultValuedStrAttr<StrAttr, "none">:$approximate);
   let results = (outs TensorOf<[BF16, F16, F32, F64]>:$Y);
 }
 
-def ONNX_GemmOp : ONNX_Op<"Gemm", [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface, ["inferShapes"]>]> {
+def ONNX_GemmOp : ONNX_Op<"Gemm", [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface, ["resultShapes"]>]> {
   let summary = "ONNX Gemm, opset 13";
   let arguments = (ins TensorOf<[BF16, F16, F32, F64, I32, I64, UI32, UI64]>:$A,
     TensorOf<[BF16, F16, F32, F64, I32, I64, UI32, UI64]>:$B,
@@ -594,40 +601,41 @@ def ONNX_GemmOp : ONNX_Op<"Gemm", [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInf
     DefaultValuedAttr<I64Attr, "0">:$transA,
     DefaultValuedAttr<I64Attr, "0">:$transB);
   let results = (outs TensorOf<[BF16, F16, F32, F64, I32, I64, UI32, UI64]>:$Y);
-  let hasVerifier = 1;
 }
 
-def ONNX_GlobalAveragePoolOp : ONNX_Op<"GlobalAveragePool", [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface, ["inferShapes"]>]> {
+def ONNX_GlobalAveragePoolOp : ONNX_Op<"GlobalAveragePool", [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface, ["resultShapes"]>]> {
   let summary = "ONNX GlobalAveragePool, opset 22";
   let arguments = (ins TensorOf<[BF16, F16, F32, F64]>:$X);
   let results = (outs TensorOf<[BF16, F16, F32, F64]>:$Y);
 }
 
-def ONNX_GlobalLpPoolOp : ONNX_Op<"GlobalLpPool", [Pure, ONNX_ShapeInferenceOpInterface]> {
+def ONNX_GlobalLpPoolOp : ONNX_Op<"GlobalLpPool", [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface, ["resultShapes"]>]> {
   let summary = "ONNX GlobalLpPool, opset 22";
   let arguments = (ins TensorOf<[BF16, F16, F32, F64]>:$X,
     DefaultValuedAttr<I64Attr, "2">:$p);
   let results = (outs TensorOf<[BF16, F16, F32, F64]>:$Y);
 }
 
-def ONNX_GlobalMaxPoolOp : ONNX_Op<"GlobalMaxPool", [Pure, ONNX_ShapeInferenceOpInterface]> {
+def ONNX_GlobalMaxPoolOp : ONNX_Op<"GlobalMaxPool", [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface, ["resultShapes"]>]> {
   let summary = "ONNX GlobalMaxPool, opset 22";
   let arguments = (ins TensorOf<[BF16, F16, F32, F64]>:$X);
   let results = (outs TensorOf<[BF16, F16, F32, F64]>:$Y);
 }
 
-def ONNX_GreaterOp : ONNX_Op<"Greater", [Pure, ONNX_ShapeInferenceOpInterface]> {
+def ONNX_GreaterOp : ONNX_Op<"Greater", [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface, ["resultShapes"]>]> {
   let summary = "ONNX Greater, opset 13";
   let arguments = (ins TensorOf<[BF16, F16, F32, F64, I16, I32, I64, I8, UI16, UI32, UI64, UI8]>:$A,
     TensorOf<[BF16, F16, F32, F64, I16, I32, I64, I8, UI16, UI32, UI64, UI8]>:$B);
   let results = (outs TensorOf<[I1]>:$C);
+  let hasFolder = 1;
 }
 
-def ONNX_GreaterOrEqualOp : ONNX_Op<"GreaterOrEqual", [Pure, ONNX_ShapeInferenceOpInterface]> {
+def ONNX_GreaterOrEqualOp : ONNX_Op<"GreaterOrEqual", [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface, ["resultShapes"]>]> {
   let summary = "ONNX GreaterOrEqual, opset 16";
   let arguments = (ins TensorOf<[BF16, F16, F32, F64, I16, I32, I64, I8, UI16, UI32, UI64, UI8]>:$A,
     TensorOf<[BF16, F16, F32, F64, I16, I32, I64, I8, UI16, UI32, UI64, UI8]>:$B);
   let results = (outs TensorOf<[I1]>:$C);
+  let hasFolder = 1;
 }
 
 def ONNX_GridSampleOp : ONNX_Op<"GridSample", [Pure, ONNX_ShapeInferenceOpInterface]> {
@@ -640,7 +648,7 @@ def ONNX_GridSampleOp : ONNX_Op<"GridSample", [Pure, ONNX_ShapeInferenceOpInterf
   let results = (outs TensorOf<[BF16, Complex<F32>, Complex<F64>, F16, F32, F64, I1, I16, I32, I64, I8, ONNX_StringType, UI16, UI32, UI64, UI8]>:$Y);
 }
 
-def ONNX_GroupNormalizationOp : ONNX_Op<"GroupNormalization", [Pure, ONNX_ShapeInferenceOpInterface]> {
+def ONNX_GroupNormalizationOp : ONNX_Op<"GroupNormalization", [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface, ["resultShapes"]>]> {
   let summary = "ONNX GroupNormalization, opset 21";
   let arguments = (ins TensorOf<[BF16, F16, F32, F64]>:$X,
     TensorOf<[BF16, F16, F32, F64]>:$scale,
@@ -667,7 +675,7 @@ def ONNX_HannWindowOp : ONNX_Op<"HannWindow", [Pure, ONNX_ShapeInferenceOpInterf
   let results = (outs TensorOf<[BF16, F16, F32, F64, I16, I32, I64, I8, UI16, UI32, UI64, UI8]>:$output);
 }
 
-def ONNX_HardSigmoidOp : ONNX_Op<"HardSigmoid", [Pure, ONNX_ShapeInferenceOpInterface]> {
+def ONNX_HardSigmoidOp : ONNX_Op<"HardSigmoid", [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface, ["resultShapes"]>]> {
   let summary = "ONNX HardSigmoid, opset 22";
   let arguments = (ins TensorOf<[BF16, F16, F32, F64]>:$X,
     DefaultValuedAttr<F32Attr, "0.20000000298023224">:$alpha,
@@ -675,20 +683,20 @@ def ONNX_HardSigmoidOp : ONNX_Op<"HardSigmoid", [Pure, ONNX_ShapeInferenceOpInte
   let results = (outs TensorOf<[BF16, F16, F32, F64]>:$Y);
 }
 
-def ONNX_HardSwishOp : ONNX_Op<"HardSwish", [Pure, ONNX_ShapeInferenceOpInterface]> {
+def ONNX_HardSwishOp : ONNX_Op<"HardSwish", [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface, ["resultShapes"]>]> {
   let summary = "ONNX HardSwish, opset 22";
   let arguments = (ins TensorOf<[BF16, F16, F32, F64]>:$X);
   let results = (outs TensorOf<[BF16, F16, F32, F64]>:$Y);
 }
 
-def ONNX_HardmaxOp : ONNX_Op<"Hardmax", [Pure, ONNX_ShapeInferenceOpInterface]> {
+def ONNX_HardmaxOp : ONNX_Op<"Hardmax", [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface, ["resultShapes"]>]> {
   let summary = "ONNX Hardmax, opset 13";
   let arguments = (ins TensorOf<[BF16, F16, F32, F64]>:$input,
     DefaultValuedAttr<I64Attr, "-1">:$axis);
   let results = (outs TensorOf<[BF16, F16, F32, F64]>:$output);
 }
 
-def ONNX_IdentityOp : ONNX_Op<"Identity", [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface, ["inferShapes"]>]> {
+def ONNX_IdentityOp : ONNX_Op<"Identity", [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface, ["resultShapes"]>]> {
   let summary = "ONNX Identity, opset 25";
   let arguments = (ins AnyType:$input);
   let results = (outs AnyType:$output);
@@ -709,7 +717,7 @@ def ONNX_ImageDecoderOp : ONNX_Op<"ImageDecoder", [Pure, ONNX_ShapeInferenceOpIn
   let results = (outs TensorOf<[UI8]>:$image);
 }
 
-def ONNX_InstanceNormalizationOp : ONNX_Op<"InstanceNormalization", [Pure, ONNX_ShapeInferenceOpInterface]> {
+def ONNX_InstanceNormalizationOp : ONNX_Op<"InstanceNormalization", [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface, ["resultShapes"]>]> {
   let summary = "ONNX InstanceNormalization, opset 22";
   let arguments = (ins TensorOf<[BF16, F16, F32, F64]>:$input,
     TensorOf<[BF16, F16, F32, F64]>:$scale,
@@ -718,7 +726,7 @@ def ONNX_InstanceNormalizationOp : ONNX_Op<"InstanceNormalization", [Pure, ONNX_
   let results = (outs TensorOf<[BF16, F16, F32, F64]>:$output);
 }
 
-def ONNX_IsInfOp : ONNX_Op<"IsInf", [Pure, ONNX_ShapeInferenceOpInterface]> {
+def ONNX_IsInfOp : ONNX_Op<"IsInf", [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface, ["resultShapes"]>]> {
   let summary = "ONNX IsInf, opset 20";
   let arguments = (ins TensorOf<[BF16, F16, F32, F64, F8E4M3FN, F8E4M3FNUZ, F8E5M2, F8E5M2FNUZ]>:$X,
     DefaultValuedAttr<I64Attr, "1">:$detect_negative,
@@ -726,13 +734,13 @@ def ONNX_IsInfOp : ONNX_Op<"IsInf", [Pure, ONNX_ShapeInferenceOpInterface]> {
   let results = (outs TensorOf<[I1]>:$Y);
 }
 
-def ONNX_IsNaNOp : ONNX_Op<"IsNaN", [Pure, ONNX_ShapeInferenceOpInterface]> {
+def ONNX_IsNaNOp : ONNX_Op<"IsNaN", [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface, ["resultShapes"]>]> {
   let summary = "ONNX IsNaN, opset 20";
   let arguments = (ins TensorOf<[BF16, F16, F32, F64, F8E4M3FN, F8E4M3FNUZ, F8E5M2, F8E5M2FNUZ]>:$X);
   let results = (outs TensorOf<[I1]>:$Y);
 }
 
-def ONNX_LRNOp : ONNX_Op<"LRN", [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface, ["inferShapes"]>]> {
+def ONNX_LRNOp : ONNX_Op<"LRN", [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface, ["resultShapes"]>]> {
   let summary = "ONNX LRN, opset 13";
   let arguments = (ins TensorOf<[BF16, F16, F32, F64]>:$X,
     DefaultValuedAttr<F32Attr, "9.999999747378752e-05">:$alpha,
@@ -765,7 +773,7 @@ def ONNX_LSTMOp : ONNX_Op<"LSTM", [Pure, ONNX_ShapeInferenceOpInterface]> {
     AnyTypeOf<[TensorOf<[BF16, F16, F32, F64]>, NoneType]>:$Y_c);
 }
 
-def ONNX_LayerNormalizationOp : ONNX_Op<"LayerNormalization", [Pure, ONNX_ShapeInferenceOpInterface]> {
+def ONNX_LayerNormalizationOp : ONNX_Op<"LayerNormalization", [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface, ["resultShapes"]>]> {
   let summary = "ONNX LayerNormalization, opset 17";
   let arguments = (ins TensorOf<[BF16, F16, F32, F64]>:$X,
     TensorOf<[BF16, F16, F32, F64]>:$Scale,
@@ -778,25 +786,27 @@ def ONNX_LayerNormalizationOp : ONNX_Op<"LayerNormalization", [Pure, ONNX_ShapeI
     AnyTypeOf<[TensorOf<[BF16, F32]>, NoneType]>:$InvStdDev);
 }
 
-def ONNX_LeakyReluOp : ONNX_Op<"LeakyRelu", [Pure, ONNX_ShapeInferenceOpInterface]> {
+def ONNX_LeakyReluOp : ONNX_Op<"LeakyRelu", [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface, ["resultShapes"]>]> {
   let summary = "ONNX LeakyRelu, opset 16";
   let arguments = (ins TensorOf<[BF16, F16, F32, F64]>:$X,
     DefaultValuedAttr<F32Attr, "0.009999999776482582">:$alpha);
   let results = (outs TensorOf<[BF16, F16, F32, F64]>:$Y);
 }
 
-def ONNX_LessOp : ONNX_Op<"Less", [Pure, ONNX_ShapeInferenceOpInterface]> {
+def ONNX_LessOp : ONNX_Op<"Less", [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface, ["resultShapes"]>]> {
   let summary = "ONNX Less, opset 13";
   let arguments = (ins TensorOf<[BF16, F16, F32, F64, I16, I32, I64, I8, UI16, UI32, UI64, UI8]>:$A,
     TensorOf<[BF16, F16, F32, F64, I16, I32, I64, I8, UI16, UI32, UI64, UI8]>:$B);
   let results = (outs TensorOf<[I1]>:$C);
+  let hasFolder = 1;
 }
 
-def ONNX_LessOrEqualOp : ONNX_Op<"LessOrEqual", [Pure, ONNX_ShapeInferenceOpInterface]> {
+def ONNX_LessOrEqualOp : ONNX_Op<"LessOrEqual", [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface, ["resultShapes"]>]> {
   let summary = "ONNX LessOrEqual, opset 16";
   let arguments = (ins TensorOf<[BF16, F16, F32, F64, I16, I32, I64, I8, UI16, UI32, UI64, UI8]>:$A,
     TensorOf<[BF16, F16, F32, F64, I16, I32, I64, I8, UI16, UI32, UI64, UI8]>:$B);
   let results = (outs TensorOf<[I1]>:$C);
+  let hasFolder = 1;
 }
 
 def ONNX_LinearAttentionOp : ONNX_Op<"LinearAttention", [Pure, ONNX_ShapeInferenceOpInterface]> {
@@ -816,13 +826,13 @@ def ONNX_LinearAttentionOp : ONNX_Op<"LinearAttention", [Pure, ONNX_ShapeInferen
     TensorOf<[BF16, F16, F32]>:$present_state);
 }
 
-def ONNX_LogOp : ONNX_Op<"Log", [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface, ["inferShapes"]>]> {
+def ONNX_LogOp : ONNX_Op<"Log", [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface, ["resultShapes"]>]> {
   let summary = "ONNX Log, opset 13";
   let arguments = (ins TensorOf<[BF16, F16, F32, F64]>:$input);
   let results = (outs TensorOf<[BF16, F16, F32, F64]>:$output);
 }
 
-def ONNX_LogSoftmaxOp : ONNX_Op<"LogSoftmax", [Pure, ONNX_ShapeInferenceOpInterface]> {
+def ONNX_LogSoftmaxOp : ONNX_Op<"LogSoftmax", [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface, ["resultShapes"]>]> {
   let summary = "ONNX LogSoftmax, opset 13";
   let arguments = (ins TensorOf<[BF16, F16, F32, F64]>:$input,
     DefaultValuedAttr<I64Attr, "-1">:$axis);
@@ -838,7 +848,7 @@ def ONNX_LoopOp : ONNX_Op<"Loop", [ONNX_ShapeInferenceOpInterface]> {
   let regions = (region SizedRegion<1>:$body);
 }
 
-def ONNX_LpNormalizationOp : ONNX_Op<"LpNormalization", [Pure, ONNX_ShapeInferenceOpInterface]> {
+def ONNX_LpNormalizationOp : ONNX_Op<"LpNormalization", [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface, ["resultShapes"]>]> {
   let summary = "ONNX LpNormalization, opset 22";
   let arguments = (ins TensorOf<[BF16, F16, F32, F64]>:$input,
     DefaultValuedAttr<I64Attr, "-1">:$axis,
@@ -846,7 +856,7 @@ def ONNX_LpNormalizationOp : ONNX_Op<"LpNormalization", [Pure, ONNX_ShapeInferen
   let results = (outs TensorOf<[BF16, F16, F32, F64]>:$output);
 }
 
-def ONNX_LpPoolOp : ONNX_Op<"LpPool", [Pure, ONNX_ShapeInferenceOpInterface]> {
+def ONNX_LpPoolOp : ONNX_Op<"LpPool", [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface, ["resultShapes"]>]> {
   let summary = "ONNX LpPool, opset 22";
   let arguments = (ins TensorOf<[BF16, F16, F32, F64]>:$X,
     DefaultValuedStrAttr<StrAttr, "NOTSET">:$auto_pad,
@@ -859,12 +869,11 @@ def ONNX_LpPoolOp : ONNX_Op<"LpPool", [Pure, ONNX_ShapeInferenceOpInterface]> {
   let results = (outs TensorOf<[BF16, F16, F32, F64]>:$Y);
 }
 
-def ONNX_MatMulOp : ONNX_Op<"MatMul", [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface, ["inferShapes"]>]> {
+def ONNX_MatMulOp : ONNX_Op<"MatMul", [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface, ["resultShapes"]>]> {
   let summary = "ONNX MatMul, opset 13";
   let arguments = (ins TensorOf<[BF16, F16, F32, F64, I32, I64, UI32, UI64]>:$A,
     TensorOf<[BF16, F16, F32, F64, I32, I64, UI32, UI64]>:$B);
   let results = (outs TensorOf<[BF16, F16, F32, F64, I32, I64, UI32, UI64]>:$Y);
-  let hasVerifier = 1;
 }
 
 def ONNX_MatMulIntegerOp : ONNX_Op<"MatMulInteger", [Pure, ONNX_ShapeInferenceOpInterface]> {
@@ -876,13 +885,14 @@ def ONNX_MatMulIntegerOp : ONNX_Op<"MatMulInteger", [Pure, ONNX_ShapeInferenceOp
   let results = (outs TensorOf<[I32]>:$Y);
 }
 
-def ONNX_MaxOp : ONNX_Op<"Max", [Pure, ONNX_ShapeInferenceOpInterface]> {
+def ONNX_MaxOp : ONNX_Op<"Max", [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface, ["resultShapes"]>]> {
   let summary = "ONNX Max, opset 13";
   let arguments = (ins Variadic<TensorOf<[BF16, F16, F32, F64, I16, I32, I64, I8, UI16, UI32, UI64, UI8]>>:$data_0);
   let results = (outs TensorOf<[BF16, F16, F32, F64, I16, I32, I64, I8, UI16, UI32, UI64, UI8]>:$max);
+  let hasFolder = 1;
 }
 
-def ONNX_MaxPoolOp : ONNX_Op<"MaxPool", [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface, ["inferShapes"]>]> {
+def ONNX_MaxPoolOp : ONNX_Op<"MaxPool", [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface, ["resultShapes"]>]> {
   let summary = "ONNX MaxPool, opset 22";
   let arguments = (ins TensorOf<[BF16, F16, F32, F64, I8, UI8]>:$X,
     DefaultValuedStrAttr<StrAttr, "NOTSET">:$auto_pad,
@@ -917,13 +927,13 @@ def ONNX_MaxUnpoolOp : ONNX_Op<"MaxUnpool", [Pure, ONNX_ShapeInferenceOpInterfac
   let results = (outs TensorOf<[BF16, F16, F32, F64]>:$output);
 }
 
-def ONNX_MeanOp : ONNX_Op<"Mean", [Pure, ONNX_ShapeInferenceOpInterface]> {
+def ONNX_MeanOp : ONNX_Op<"Mean", [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface, ["resultShapes"]>]> {
   let summary = "ONNX Mean, opset 13";
   let arguments = (ins Variadic<TensorOf<[BF16, F16, F32, F64]>>:$data_0);
   let results = (outs TensorOf<[BF16, F16, F32, F64]>:$mean);
 }
 
-def ONNX_MeanVarianceNormalizationOp : ONNX_Op<"MeanVarianceNormalization", [Pure, ONNX_ShapeInferenceOpInterface]> {
+def ONNX_MeanVarianceNormalizationOp : ONNX_Op<"MeanVarianceNormalization", [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface, ["resultShapes"]>]> {
   let summary = "ONNX MeanVarianceNormalization, opset 13";
   let arguments = (ins TensorOf<[BF16, F16, F32, F64]>:$X,
     OptionalAttr<DenseI64ArrayAttr>:$axes);
@@ -941,27 +951,29 @@ def ONNX_MelWeightMatrixOp : ONNX_Op<"MelWeightMatrix", [Pure, ONNX_ShapeInferen
   let results = (outs TensorOf<[BF16, F16, F32, F64, I16, I32, I64, I8, UI16, UI32, UI64, UI8]>:$output);
 }
 
-def ONNX_MinOp : ONNX_Op<"Min", [Pure, ONNX_ShapeInferenceOpInterface]> {
+def ONNX_MinOp : ONNX_Op<"Min", [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface, ["resultShapes"]>]> {
   let summary = "ONNX Min, opset 13";
   let arguments = (ins Variadic<TensorOf<[BF16, F16, F32, F64, I16, I32, I64, I8, UI16, UI32, UI64, UI8]>>:$data_0);
   let results = (outs TensorOf<[BF16, F16, F32, F64, I16, I32, I64, I8, UI16, UI32, UI64, UI8]>:$min);
+  let hasFolder = 1;
 }
 
-def ONNX_MishOp : ONNX_Op<"Mish", [Pure, ONNX_ShapeInferenceOpInterface]> {
+def ONNX_MishOp : ONNX_Op<"Mish", [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface, ["resultShapes"]>]> {
   let summary = "ONNX Mish, opset 22";
   let arguments = (ins TensorOf<[BF16, F16, F32, F64]>:$X);
   let results = (outs TensorOf<[BF16, F16, F32, F64]>:$Y);
 }
 
-def ONNX_ModOp : ONNX_Op<"Mod", [Pure, ONNX_ShapeInferenceOpInterface]> {
+def ONNX_ModOp : ONNX_Op<"Mod", [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface, ["resultShapes"]>]> {
   let summary = "ONNX Mod, opset 28";
   let arguments = (ins TensorOf<[BF16, F16, F32, F64, I16, I32, I64, I8, UI16, UI32, UI64, UI8]>:$A,
     TensorOf<[BF16, F16, F32, F64, I16, I32, I64, I8, UI16, UI32, UI64, UI8]>:$B,
     DefaultValuedAttr<I64Attr, "0">:$fmod);
   let results = (outs TensorOf<[BF16, F16, F32, F64, I16, I32, I64, I8, UI16, UI32, UI64, UI8]>:$C);
+  let hasFolder = 1;
 }
 
-def ONNX_MulOp : ONNX_Op<"Mul", [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface, ["inferShapes"]>]> {
+def ONNX_MulOp : ONNX_Op<"Mul", [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface, ["resultShapes"]>]> {
   let summary = "ONNX Mul, opset 14";
   let arguments = (ins TensorOf<[BF16, F16, F32, F64, I16, I32, I64, I8, UI16, UI32, UI64, UI8]>:$A,
     TensorOf<[BF16, F16, F32, F64, I16, I32, I64, I8, UI16, UI32, UI64, UI8]>:$B);
@@ -978,10 +990,11 @@ def ONNX_MultinomialOp : ONNX_Op<"Multinomial", [ONNX_ShapeInferenceOpInterface]
   let results = (outs TensorOf<[I32, I64]>:$output);
 }
 
-def ONNX_NegOp : ONNX_Op<"Neg", [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface, ["inferShapes"]>]> {
+def ONNX_NegOp : ONNX_Op<"Neg", [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface, ["resultShapes"]>]> {
   let summary = "ONNX Neg, opset 13";
   let arguments = (ins TensorOf<[BF16, F16, F32, F64, I16, I32, I64, I8]>:$X);
   let results = (outs TensorOf<[BF16, F16, F32, F64, I16, I32, I64, I8]>:$Y);
+  let hasFolder = 1;
 }
 
 def ONNX_NegativeLogLikelihoodLossOp : ONNX_Op<"NegativeLogLikelihoodLoss", [Pure, ONNX_ShapeInferenceOpInterface]> {
@@ -1005,19 +1018,20 @@ def ONNX_NonMaxSuppressionOp : ONNX_Op<"NonMaxSuppression", [Pure, ONNX_ShapeInf
   let results = (outs TensorOf<[I64]>:$selected_indices);
 }
 
-def ONNX_NonZeroOp : ONNX_Op<"NonZero", [Pure, ONNX_ShapeInferenceOpInterface]> {
+def ONNX_NonZeroOp : ONNX_Op<"NonZero", [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface, ["resultShapes"]>]> {
   let summary = "ONNX NonZero, opset 13";
   let arguments = (ins TensorOf<[BF16, Complex<F32>, Complex<F64>, F16, F32, F64, I1, I16, I32, I64, I8, ONNX_StringType, UI16, UI32, UI64, UI8]>:$X);
   let results = (outs TensorOf<[I64]>:$Y);
 }
 
-def ONNX_NotOp : ONNX_Op<"Not", [Pure, ONNX_ShapeInferenceOpInterface]> {
+def ONNX_NotOp : ONNX_Op<"Not", [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface, ["resultShapes"]>]> {
   let summary = "ONNX Not, opset 1";
   let arguments = (ins TensorOf<[I1]>:$X);
   let results = (outs TensorOf<[I1]>:$Y);
+  let hasFolder = 1;
 }
 
-def ONNX_OneHotOp : ONNX_Op<"OneHot", [Pure, ONNX_ShapeInferenceOpInterface]> {
+def ONNX_OneHotOp : ONNX_Op<"OneHot", [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface, ["resultShapes"]>]> {
   let summary = "ONNX OneHot, opset 28";
   let arguments = (ins TensorOf<[F16, F32, F64, I16, I32, I64, I8, UI16, UI32, UI64, UI8]>:$indices,
     TensorOf<[F16, F32, F64, I16, I32, I64, I8, UI16, UI32, UI64, UI8]>:$depth,
@@ -1045,21 +1059,22 @@ def ONNX_OptionalHasElementOp : ONNX_Op<"OptionalHasElement", [Pure, ONNX_ShapeI
   let results = (outs TensorOf<[I1]>:$output);
 }
 
-def ONNX_OrOp : ONNX_Op<"Or", [Pure, ONNX_ShapeInferenceOpInterface]> {
+def ONNX_OrOp : ONNX_Op<"Or", [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface, ["resultShapes"]>]> {
   let summary = "ONNX Or, opset 7";
   let arguments = (ins TensorOf<[I1]>:$A,
     TensorOf<[I1]>:$B);
   let results = (outs TensorOf<[I1]>:$C);
+  let hasFolder = 1;
 }
 
-def ONNX_PReluOp : ONNX_Op<"PRelu", [Pure, ONNX_ShapeInferenceOpInterface]> {
+def ONNX_PReluOp : ONNX_Op<"PRelu", [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface, ["resultShapes"]>]> {
   let summary = "ONNX PRelu, opset 16";
   let arguments = (ins TensorOf<[BF16, F16, F32, F64, I32, I64, UI32, UI64]>:$X,
     TensorOf<[BF16, F16, F32, F64, I32, I64, UI32, UI64]>:$slope);
   let results = (outs TensorOf<[BF16, F16, F32, F64, I32, I64, UI32, UI64]>:$Y);
 }
 
-def ONNX_PadOp : ONNX_Op<"Pad", [Pure, ONNX_ShapeInferenceOpInterface]> {
+def ONNX_PadOp : ONNX_Op<"Pad", [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface, ["resultShapes"]>]> {
   let summary = "ONNX Pad, opset 25";
   let arguments = (ins TensorOf<[BF16, Complex<F32>, Complex<F64>, F16, F32, F4E2M1FN, F64, F8E4M3FN, F8E4M3FNUZ, F8E5M2, F8E5M2FNUZ, F8E8M0FNU, I1, I16, I32, I64, I8, I<2>, I<4>, ONNX_StringType, UI16, UI32, UI64, UI8, UI<2>, UI<4>]>:$data,
     TensorOf<[I64]>:$pads,
@@ -1069,7 +1084,7 @@ def ONNX_PadOp : ONNX_Op<"Pad", [Pure, ONNX_ShapeInferenceOpInterface]> {
   let results = (outs TensorOf<[BF16, Complex<F32>, Complex<F64>, F16, F32, F4E2M1FN, F64, F8E4M3FN, F8E4M3FNUZ, F8E5M2, F8E5M2FNUZ, F8E8M0FNU, I1, I16, I32, I64, I8, I<2>, I<4>, ONNX_StringType, UI16, UI32, UI64, UI8, UI<2>, UI<4>]>:$output);
 }
 
-def ONNX_PowOp : ONNX_Op<"Pow", [Pure, ONNX_ShapeInferenceOpInterface]> {
+def ONNX_PowOp : ONNX_Op<"Pow", [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface, ["resultShapes"]>]> {
   let summary = "ONNX Pow, opset 15";
   let arguments = (ins TensorOf<[BF16, F16, F32, F64, I32, I64]>:$X,
     TensorOf<[BF16, F16, F32, F64, I16, I32, I64, I8, UI16, UI32, UI64, UI8]>:$Y);
@@ -1122,7 +1137,7 @@ def ONNX_QuantizeLinearOp : ONNX_Op<"QuantizeLinear", [Pure, ONNX_ShapeInference
   let results = (outs TensorOf<[F4E2M1FN, F6E2M3FN, F6E3M2FN, F8E4M3FN, F8E4M3FNUZ, F8E5M2, F8E5M2FNUZ, I16, I8, I<2>, I<4>, UI16, UI8, UI<2>, UI<4>]>:$y);
 }
 
-def ONNX_RMSNormalizationOp : ONNX_Op<"RMSNormalization", [Pure, ONNX_ShapeInferenceOpInterface]> {
+def ONNX_RMSNormalizationOp : ONNX_Op<"RMSNormalization", [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface, ["resultShapes"]>]> {
   let summary = "ONNX RMSNormalization, opset 23";
   let arguments = (ins TensorOf<[BF16, F16, F32, F64]>:$X,
     TensorOf<[BF16, F16, F32, F64]>:$scale,
@@ -1191,22 +1206,24 @@ def ONNX_RandomUniformLikeOp : ONNX_Op<"RandomUniformLike", [ONNX_ShapeInference
   let results = (outs TensorOf<[BF16, F16, F32, F64]>:$output);
 }
 
-def ONNX_RangeOp : ONNX_Op<"Range", [Pure, ONNX_ShapeInferenceOpInterface]> {
+def ONNX_RangeOp : ONNX_Op<"Range", [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface, ["resultShapes"]>]> {
   let summary = "ONNX Range, opset 27";
   let arguments = (ins TensorOf<[BF16, F16, F32, F64, I16, I32, I64]>:$start,
     TensorOf<[BF16, F16, F32, F64, I16, I32, I64]>:$limit,
     TensorOf<[BF16, F16, F32, F64, I16, I32, I64]>:$delta,
     DefaultValuedAttr<I64Attr, "1">:$stash_type);
   let results = (outs TensorOf<[BF16, F16, F32, F64, I16, I32, I64]>:$output);
+  let hasFolder = 1;
 }
 
-def ONNX_ReciprocalOp : ONNX_Op<"Reciprocal", [Pure, ONNX_ShapeInferenceOpInterface]> {
+def ONNX_ReciprocalOp : ONNX_Op<"Reciprocal", [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface, ["resultShapes"]>]> {
   let summary = "ONNX Reciprocal, opset 13";
   let arguments = (ins TensorOf<[BF16, F16, F32, F64]>:$X);
   let results = (outs TensorOf<[BF16, F16, F32, F64]>:$Y);
+  let hasFolder = 1;
 }
 
-def ONNX_ReduceL1Op : ONNX_Op<"ReduceL1", [Pure, ONNX_ShapeInferenceOpInterface]> {
+def ONNX_ReduceL1Op : ONNX_Op<"ReduceL1", [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface, ["resultShapes"]>]> {
   let summary = "ONNX ReduceL1, opset 18";
   let arguments = (ins TensorOf<[BF16, F16, F32, F64, I32, I64, UI32, UI64]>:$data,
     AnyTypeOf<[TensorOf<[I64]>, NoneType]>:$axes,
@@ -1215,7 +1232,7 @@ def ONNX_ReduceL1Op : ONNX_Op<"ReduceL1", [Pure, ONNX_ShapeInferenceOpInterface]
   let results = (outs TensorOf<[BF16, F16, F32, F64, I32, I64, UI32, UI64]>:$reduced);
 }
 
-def ONNX_ReduceL2Op : ONNX_Op<"ReduceL2", [Pure, ONNX_ShapeInferenceOpInterface]> {
+def ONNX_ReduceL2Op : ONNX_Op<"ReduceL2", [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface, ["resultShapes"]>]> {
   let summary = "ONNX ReduceL2, opset 18";
   let arguments = (ins TensorOf<[BF16, F16, F32, F64, I32, I64, UI32, UI64]>:$data,
     AnyTypeOf<[TensorOf<[I64]>, NoneType]>:$axes,
@@ -1224,7 +1241,7 @@ def ONNX_ReduceL2Op : ONNX_Op<"ReduceL2", [Pure, ONNX_ShapeInferenceOpInterface]
   let results = (outs TensorOf<[BF16, F16, F32, F64, I32, I64, UI32, UI64]>:$reduced);
 }
 
-def ONNX_ReduceLogSumOp : ONNX_Op<"ReduceLogSum", [Pure, ONNX_ShapeInferenceOpInterface]> {
+def ONNX_ReduceLogSumOp : ONNX_Op<"ReduceLogSum", [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface, ["resultShapes"]>]> {
   let summary = "ONNX ReduceLogSum, opset 28";
   let arguments = (ins TensorOf<[BF16, F16, F32, F64]>:$data,
     AnyTypeOf<[TensorOf<[I64]>, NoneType]>:$axes,
@@ -1233,7 +1250,7 @@ def ONNX_ReduceLogSumOp : ONNX_Op<"ReduceLogSum", [Pure, ONNX_ShapeInferenceOpIn
   let results = (outs TensorOf<[BF16, F16, F32, F64]>:$reduced);
 }
 
-def ONNX_ReduceLogSumExpOp : ONNX_Op<"ReduceLogSumExp", [Pure, ONNX_ShapeInferenceOpInterface]> {
+def ONNX_ReduceLogSumExpOp : ONNX_Op<"ReduceLogSumExp", [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface, ["resultShapes"]>]> {
   let summary = "ONNX ReduceLogSumExp, opset 28";
   let arguments = (ins TensorOf<[BF16, F16, F32, F64]>:$data,
     AnyTypeOf<[TensorOf<[I64]>, NoneType]>:$axes,
@@ -1242,16 +1259,17 @@ def ONNX_ReduceLogSumExpOp : ONNX_Op<"ReduceLogSumExp", [Pure, ONNX_ShapeInferen
   let results = (outs TensorOf<[BF16, F16, F32, F64]>:$reduced);
 }
 
-def ONNX_ReduceMaxOp : ONNX_Op<"ReduceMax", [Pure, ONNX_ShapeInferenceOpInterface]> {
+def ONNX_ReduceMaxOp : ONNX_Op<"ReduceMax", [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface, ["resultShapes"]>]> {
   let summary = "ONNX ReduceMax, opset 20";
   let arguments = (ins TensorOf<[BF16, F16, F32, F64, I1, I32, I64, I8, UI32, UI64, UI8]>:$data,
     AnyTypeOf<[TensorOf<[I64]>, NoneType]>:$axes,
     DefaultValuedAttr<I64Attr, "1">:$keepdims,
     DefaultValuedAttr<I64Attr, "0">:$noop_with_empty_axes);
   let results = (outs TensorOf<[BF16, F16, F32, F64, I1, I32, I64, I8, UI32, UI64, UI8]>:$reduced);
+  let hasFolder = 1;
 }
 
-def ONNX_ReduceMeanOp : ONNX_Op<"ReduceMean", [Pure, ONNX_ShapeInferenceOpInterface]> {
+def ONNX_ReduceMeanOp : ONNX_Op<"ReduceMean", [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface, ["resultShapes"]>]> {
   let summary = "ONNX ReduceMean, opset 18";
   let arguments = (ins TensorOf<[BF16, F16, F32, F64, I32, I64, UI32, UI64]>:$data,
     AnyTypeOf<[TensorOf<[I64]>, NoneType]>:$axes,
@@ -1260,34 +1278,37 @@ def ONNX_ReduceMeanOp : ONNX_Op<"ReduceMean", [Pure, ONNX_ShapeInferenceOpInterf
   let results = (outs TensorOf<[BF16, F16, F32, F64, I32, I64, UI32, UI64]>:$reduced);
 }
 
-def ONNX_ReduceMinOp : ONNX_Op<"ReduceMin", [Pure, ONNX_ShapeInferenceOpInterface]> {
+def ONNX_ReduceMinOp : ONNX_Op<"ReduceMin", [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface, ["resultShapes"]>]> {
   let summary = "ONNX ReduceMin, opset 20";
   let arguments = (ins TensorOf<[BF16, F16, F32, F64, I1, I32, I64, I8, UI32, UI64, UI8]>:$data,
     AnyTypeOf<[TensorOf<[I64]>, NoneType]>:$axes,
     DefaultValuedAttr<I64Attr, "1">:$keepdims,
     DefaultValuedAttr<I64Attr, "0">:$noop_with_empty_axes);
   let results = (outs TensorOf<[BF16, F16, F32, F64, I1, I32, I64, I8, UI32, UI64, UI8]>:$reduced);
+  let hasFolder = 1;
 }
 
-def ONNX_ReduceProdOp : ONNX_Op<"ReduceProd", [Pure, ONNX_ShapeInferenceOpInterface]> {
+def ONNX_ReduceProdOp : ONNX_Op<"ReduceProd", [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface, ["resultShapes"]>]> {
   let summary = "ONNX ReduceProd, opset 18";
   let arguments = (ins TensorOf<[BF16, F16, F32, F64, I32, I64, UI32, UI64]>:$data,
     AnyTypeOf<[TensorOf<[I64]>, NoneType]>:$axes,
     DefaultValuedAttr<I64Attr, "1">:$keepdims,
     DefaultValuedAttr<I64Attr, "0">:$noop_with_empty_axes);
   let results = (outs TensorOf<[BF16, F16, F32, F64, I32, I64, UI32, UI64]>:$reduced);
+  let hasFolder = 1;
 }
 
-def ONNX_ReduceSumOp : ONNX_Op<"ReduceSum", [Pure, ONNX_ShapeInferenceOpInterface]> {
+def ONNX_ReduceSumOp : ONNX_Op<"ReduceSum", [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface, ["resultShapes"]>]> {
   let summary = "ONNX ReduceSum, opset 13";
   let arguments = (ins TensorOf<[BF16, F16, F32, F64, I32, I64, UI32, UI64]>:$data,
     AnyTypeOf<[TensorOf<[I64]>, NoneType]>:$axes,
     DefaultValuedAttr<I64Attr, "1">:$keepdims,
     DefaultValuedAttr<I64Attr, "0">:$noop_with_empty_axes);
   let results = (outs TensorOf<[BF16, F16, F32, F64, I32, I64, UI32, UI64]>:$reduced);
+  let hasFolder = 1;
 }
 
-def ONNX_ReduceSumSquareOp : ONNX_Op<"ReduceSumSquare", [Pure, ONNX_ShapeInferenceOpInterface]> {
+def ONNX_ReduceSumSquareOp : ONNX_Op<"ReduceSumSquare", [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface, ["resultShapes"]>]> {
   let summary = "ONNX ReduceSumSquare, opset 18";
   let arguments = (ins TensorOf<[BF16, F16, F32, F64, I32, I64, UI32, UI64]>:$data,
     AnyTypeOf<[TensorOf<[I64]>, NoneType]>:$axes,
@@ -1303,13 +1324,13 @@ def ONNX_RegexFullMatchOp : ONNX_Op<"RegexFullMatch", [Pure, ONNX_ShapeInference
   let results = (outs TensorOf<[I1]>:$Y);
 }
 
-def ONNX_ReluOp : ONNX_Op<"Relu", [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface, ["inferShapes"]>]> {
+def ONNX_ReluOp : ONNX_Op<"Relu", [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface, ["resultShapes"]>]> {
   let summary = "ONNX Relu, opset 14";
   let arguments = (ins TensorOf<[BF16, F16, F32, F64, I16, I32, I64, I8]>:$X);
   let results = (outs TensorOf<[BF16, F16, F32, F64, I16, I32, I64, I8]>:$Y);
 }
 
-def ONNX_ReshapeOp : ONNX_Op<"Reshape", [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface, ["inferShapes"]>]> {
+def ONNX_ReshapeOp : ONNX_Op<"Reshape", [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface, ["resultShapes"]>]> {
   let summary = "ONNX Reshape, opset 25";
   let arguments = (ins TensorOf<[BF16, Complex<F32>, Complex<F64>, F16, F32, F4E2M1FN, F64, F8E4M3FN, F8E4M3FNUZ, F8E5M2, F8E5M2FNUZ, F8E8M0FNU, I1, I16, I32, I64, I8, I<2>, I<4>, ONNX_StringType, UI16, UI32, UI64, UI8, UI<2>, UI<4>]>:$data,
     TensorOf<[I64]>:$shape,
@@ -1372,7 +1393,7 @@ def ONNX_RotaryEmbeddingOp : ONNX_Op<"RotaryEmbedding", [Pure, ONNX_ShapeInferen
   let results = (outs TensorOf<[BF16, F16, F32]>:$Y);
 }
 
-def ONNX_RoundOp : ONNX_Op<"Round", [Pure, ONNX_ShapeInferenceOpInterface]> {
+def ONNX_RoundOp : ONNX_Op<"Round", [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface, ["resultShapes"]>]> {
   let summary = "ONNX Round, opset 22";
   let arguments = (ins TensorOf<[BF16, F16, F32, F64]>:$X);
   let results = (outs TensorOf<[BF16, F16, F32, F64]>:$Y);
@@ -1400,7 +1421,7 @@ def ONNX_ScanOp : ONNX_Op<"Scan", [ONNX_ShapeInferenceOpInterface]> {
   let regions = (region SizedRegion<1>:$body);
 }
 
-def ONNX_ScatterElementsOp : ONNX_Op<"ScatterElements", [Pure, ONNX_ShapeInferenceOpInterface]> {
+def ONNX_ScatterElementsOp : ONNX_Op<"ScatterElements", [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface, ["resultShapes"]>]> {
   let summary = "ONNX ScatterElements, opset 18";
   let arguments = (ins TensorOf<[BF16, Complex<F32>, Complex<F64>, F16, F32, F64, I1, I16, I32, I64, I8, ONNX_StringType, UI16, UI32, UI64, UI8]>:$data,
     TensorOf<[I32, I64]>:$indices,
@@ -1410,7 +1431,7 @@ def ONNX_ScatterElementsOp : ONNX_Op<"ScatterElements", [Pure, ONNX_ShapeInferen
   let results = (outs TensorOf<[BF16, Complex<F32>, Complex<F64>, F16, F32, F64, I1, I16, I32, I64, I8, ONNX_StringType, UI16, UI32, UI64, UI8]>:$output);
 }
 
-def ONNX_ScatterNDOp : ONNX_Op<"ScatterND", [Pure, ONNX_ShapeInferenceOpInterface]> {
+def ONNX_ScatterNDOp : ONNX_Op<"ScatterND", [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface, ["resultShapes"]>]> {
   let summary = "ONNX ScatterND, opset 18";
   let arguments = (ins TensorOf<[BF16, Complex<F32>, Complex<F64>, F16, F32, F64, I1, I16, I32, I64, I8, ONNX_StringType, UI16, UI32, UI64, UI8]>:$data,
     TensorOf<[I64]>:$indices,
@@ -1419,7 +1440,7 @@ def ONNX_ScatterNDOp : ONNX_Op<"ScatterND", [Pure, ONNX_ShapeInferenceOpInterfac
   let results = (outs TensorOf<[BF16, Complex<F32>, Complex<F64>, F16, F32, F64, I1, I16, I32, I64, I8, ONNX_StringType, UI16, UI32, UI64, UI8]>:$output);
 }
 
-def ONNX_SeluOp : ONNX_Op<"Selu", [Pure, ONNX_ShapeInferenceOpInterface]> {
+def ONNX_SeluOp : ONNX_Op<"Selu", [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface, ["resultShapes"]>]> {
   let summary = "ONNX Selu, opset 22";
   let arguments = (ins TensorOf<[BF16, F16, F32, F64]>:$X,
     DefaultValuedAttr<F32Attr, "1.6732631921768188">:$alpha,
@@ -1475,7 +1496,7 @@ def ONNX_SequenceMapOp : ONNX_Op<"SequenceMap", [ONNX_ShapeInferenceOpInterface]
   let regions = (region SizedRegion<1>:$body);
 }
 
-def ONNX_ShapeOp : ONNX_Op<"Shape", [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface, ["inferShapes"]>]> {
+def ONNX_ShapeOp : ONNX_Op<"Shape", [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface, ["resultShapes"]>]> {
   let summary = "ONNX Shape, opset 25";
   let arguments = (ins TensorOf<[BF16, Complex<F32>, Complex<F64>, F16, F32, F4E2M1FN, F64, F8E4M3FN, F8E4M3FNUZ, F8E5M2, F8E5M2FNUZ, F8E8M0FNU, I1, I16, I32, I64, I8, I<2>, I<4>, ONNX_StringType, UI16, UI32, UI64, UI8, UI<2>, UI<4>]>:$data,
     OptionalAttr<I64Attr>:$end,
@@ -1484,7 +1505,7 @@ def ONNX_ShapeOp : ONNX_Op<"Shape", [Pure, DeclareOpInterfaceMethods<ONNX_ShapeI
   let hasFolder = 1;
 }
 
-def ONNX_ShrinkOp : ONNX_Op<"Shrink", [Pure, ONNX_ShapeInferenceOpInterface]> {
+def ONNX_ShrinkOp : ONNX_Op<"Shrink", [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface, ["resultShapes"]>]> {
   let summary = "ONNX Shrink, opset 9";
   let arguments = (ins TensorOf<[F16, F32, F64, I16, I32, I64, I8, UI16, UI32, UI64, UI8]>:$input,
     DefaultValuedAttr<F32Attr, "0.0">:$bias,
@@ -1492,37 +1513,38 @@ def ONNX_ShrinkOp : ONNX_Op<"Shrink", [Pure, ONNX_ShapeInferenceOpInterface]> {
   let results = (outs TensorOf<[F16, F32, F64, I16, I32, I64, I8, UI16, UI32, UI64, UI8]>:$output);
 }
 
-def ONNX_SigmoidOp : ONNX_Op<"Sigmoid", [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface, ["inferShapes"]>]> {
+def ONNX_SigmoidOp : ONNX_Op<"Sigmoid", [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface, ["resultShapes"]>]> {
   let summary = "ONNX Sigmoid, opset 13";
   let arguments = (ins TensorOf<[BF16, F16, F32, F64]>:$X);
   let results = (outs TensorOf<[BF16, F16, F32, F64]>:$Y);
 }
 
-def ONNX_SignOp : ONNX_Op<"Sign", [Pure, ONNX_ShapeInferenceOpInterface]> {
+def ONNX_SignOp : ONNX_Op<"Sign", [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface, ["resultShapes"]>]> {
   let summary = "ONNX Sign, opset 13";
   let arguments = (ins TensorOf<[BF16, F16, F32, F64, I16, I32, I64, I8, UI16, UI32, UI64, UI8]>:$input);
   let results = (outs TensorOf<[BF16, F16, F32, F64, I16, I32, I64, I8, UI16, UI32, UI64, UI8]>:$output);
 }
 
-def ONNX_SinOp : ONNX_Op<"Sin", [Pure, ONNX_ShapeInferenceOpInterface]> {
+def ONNX_SinOp : ONNX_Op<"Sin", [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface, ["resultShapes"]>]> {
   let summary = "ONNX Sin, opset 22";
   let arguments = (ins TensorOf<[BF16, F16, F32, F64]>:$input);
   let results = (outs TensorOf<[BF16, F16, F32, F64]>:$output);
 }
 
-def ONNX_SinhOp : ONNX_Op<"Sinh", [Pure, ONNX_ShapeInferenceOpInterface]> {
+def ONNX_SinhOp : ONNX_Op<"Sinh", [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface, ["resultShapes"]>]> {
   let summary = "ONNX Sinh, opset 22";
   let arguments = (ins TensorOf<[BF16, F16, F32, F64]>:$input);
   let results = (outs TensorOf<[BF16, F16, F32, F64]>:$output);
 }
 
-def ONNX_SizeOp : ONNX_Op<"Size", [Pure, ONNX_ShapeInferenceOpInterface]> {
+def ONNX_SizeOp : ONNX_Op<"Size", [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface, ["resultShapes"]>]> {
   let summary = "ONNX Size, opset 25";
   let arguments = (ins TensorOf<[BF16, Complex<F32>, Complex<F64>, F16, F32, F4E2M1FN, F64, F8E4M3FN, F8E4M3FNUZ, F8E5M2, F8E5M2FNUZ, F8E8M0FNU, I1, I16, I32, I64, I8, I<2>, I<4>, ONNX_StringType, UI16, UI32, UI64, UI8, UI<2>, UI<4>]>:$data);
   let results = (outs TensorOf<[I64]>:$size);
+  let hasFolder = 1;
 }
 
-def ONNX_SliceOp : ONNX_Op<"Slice", [Pure, ONNX_ShapeInferenceOpInterface]> {
+def ONNX_SliceOp : ONNX_Op<"Slice", [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface, ["resultShapes"]>]> {
   let summary = "ONNX Slice, opset 13";
   let arguments = (ins TensorOf<[BF16, Complex<F32>, Complex<F64>, F16, F32, F64, I1, I16, I32, I64, I8, ONNX_StringType, UI16, UI32, UI64, UI8]>:$data,
     TensorOf<[I32, I64]>:$starts,
@@ -1530,9 +1552,10 @@ def ONNX_SliceOp : ONNX_Op<"Slice", [Pure, ONNX_ShapeInferenceOpInterface]> {
     AnyTypeOf<[TensorOf<[I32, I64]>, NoneType]>:$axes,
     AnyTypeOf<[TensorOf<[I32, I64]>, NoneType]>:$steps);
   let results = (outs TensorOf<[BF16, Complex<F32>, Complex<F64>, F16, F32, F64, I1, I16, I32, I64, I8, ONNX_StringType, UI16, UI32, UI64, UI8]>:$output);
+  let hasFolder = 1;
 }
 
-def ONNX_SoftmaxOp : ONNX_Op<"Softmax", [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface, ["inferShapes"]>]> {
+def ONNX_SoftmaxOp : ONNX_Op<"Softmax", [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface, ["resultShapes"]>]> {
   let summary = "ONNX Softmax, opset 13";
   let arguments = (ins TensorOf<[BF16, F16, F32, F64]>:$input,
     DefaultValuedAttr<I64Attr, "-1">:$axis);
@@ -1550,19 +1573,19 @@ def ONNX_SoftmaxCrossEntropyLossOp : ONNX_Op<"SoftmaxCrossEntropyLoss", [Pure, O
     AnyTypeOf<[TensorOf<[BF16, F16, F32, F64]>, NoneType]>:$log_prob);
 }
 
-def ONNX_SoftplusOp : ONNX_Op<"Softplus", [Pure, ONNX_ShapeInferenceOpInterface]> {
+def ONNX_SoftplusOp : ONNX_Op<"Softplus", [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface, ["resultShapes"]>]> {
   let summary = "ONNX Softplus, opset 22";
   let arguments = (ins TensorOf<[BF16, F16, F32, F64]>:$X);
   let results = (outs TensorOf<[BF16, F16, F32, F64]>:$Y);
 }
 
-def ONNX_SoftsignOp : ONNX_Op<"Softsign", [Pure, ONNX_ShapeInferenceOpInterface]> {
+def ONNX_SoftsignOp : ONNX_Op<"Softsign", [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface, ["resultShapes"]>]> {
   let summary = "ONNX Softsign, opset 22";
   let arguments = (ins TensorOf<[BF16, F16, F32, F64]>:$input);
   let results = (outs TensorOf<[BF16, F16, F32, F64]>:$output);
 }
 
-def ONNX_SpaceToDepthOp : ONNX_Op<"SpaceToDepth", [Pure, ONNX_ShapeInferenceOpInterface]> {
+def ONNX_SpaceToDepthOp : ONNX_Op<"SpaceToDepth", [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface, ["resultShapes"]>]> {
   let summary = "ONNX SpaceToDepth, opset 28";
   let arguments = (ins TensorOf<[BF16, Complex<F32>, Complex<F64>, F16, F32, F64, I1, I16, I32, I64, I8, ONNX_StringType, UI16, UI32, UI64, UI8]>:$input,
     I64Attr:$blocksize,
@@ -1570,7 +1593,7 @@ def ONNX_SpaceToDepthOp : ONNX_Op<"SpaceToDepth", [Pure, ONNX_ShapeInferenceOpIn
   let results = (outs TensorOf<[BF16, Complex<F32>, Complex<F64>, F16, F32, F64, I1, I16, I32, I64, I8, ONNX_StringType, UI16, UI32, UI64, UI8]>:$output);
 }
 
-def ONNX_SplitOp : ONNX_Op<"Split", [Pure, ONNX_ShapeInferenceOpInterface]> {
+def ONNX_SplitOp : ONNX_Op<"Split", [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface, ["resultShapes"]>]> {
   let summary = "ONNX Split, opset 18";
   let arguments = (ins TensorOf<[BF16, Complex<F32>, Complex<F64>, F16, F32, F64, I1, I16, I32, I64, I8, ONNX_StringType, UI16, UI32, UI64, UI8]>:$input,
     AnyTypeOf<[TensorOf<[I64]>, NoneType]>:$split,
@@ -1588,13 +1611,14 @@ def ONNX_SplitToSequenceOp : ONNX_Op<"SplitToSequence", [Pure, ONNX_ShapeInferen
   let results = (outs AnyType:$output_sequence);
 }
 
-def ONNX_SqrtOp : ONNX_Op<"Sqrt", [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface, ["inferShapes"]>]> {
+def ONNX_SqrtOp : ONNX_Op<"Sqrt", [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface, ["resultShapes"]>]> {
   let summary = "ONNX Sqrt, opset 13";
   let arguments = (ins TensorOf<[BF16, F16, F32, F64]>:$X);
   let results = (outs TensorOf<[BF16, F16, F32, F64]>:$Y);
+  let hasFolder = 1;
 }
 
-def ONNX_SqueezeOp : ONNX_Op<"Squeeze", [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface, ["inferShapes"]>]> {
+def ONNX_SqueezeOp : ONNX_Op<"Squeeze", [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface, ["resultShapes"]>]> {
   let summary = "ONNX Squeeze, opset 25";
   let arguments = (ins TensorOf<[BF16, Complex<F32>, Complex<F64>, F16, F32, F4E2M1FN, F64, F8E4M3FN, F8E4M3FNUZ, F8E5M2, F8E5M2FNUZ, F8E8M0FNU, I1, I16, I32, I64, I8, I<2>, I<4>, ONNX_StringType, UI16, UI32, UI64, UI8, UI<2>, UI<4>]>:$data,
     AnyTypeOf<[TensorOf<[I64]>, NoneType]>:$axes);
@@ -1628,7 +1652,7 @@ def ONNX_StringSplitOp : ONNX_Op<"StringSplit", [Pure, ONNX_ShapeInferenceOpInte
     TensorOf<[I64]>:$Z);
 }
 
-def ONNX_SubOp : ONNX_Op<"Sub", [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface, ["inferShapes"]>]> {
+def ONNX_SubOp : ONNX_Op<"Sub", [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface, ["resultShapes"]>]> {
   let summary = "ONNX Sub, opset 14";
   let arguments = (ins TensorOf<[BF16, F16, F32, F64, I16, I32, I64, I8, UI16, UI32, UI64, UI8]>:$A,
     TensorOf<[BF16, F16, F32, F64, I16, I32, I64, I8, UI16, UI32, UI64, UI8]>:$B);
@@ -1636,10 +1660,11 @@ def ONNX_SubOp : ONNX_Op<"Sub", [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInfer
   let hasFolder = 1;
 }
 
-def ONNX_SumOp : ONNX_Op<"Sum", [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface, ["inferShapes"]>]> {
+def ONNX_SumOp : ONNX_Op<"Sum", [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface, ["resultShapes"]>]> {
   let summary = "ONNX Sum, opset 13";
   let arguments = (ins Variadic<TensorOf<[BF16, F16, F32, F64]>>:$data_0);
   let results = (outs TensorOf<[BF16, F16, F32, F64]>:$sum);
+  let hasFolder = 1;
   let hasCanonicalizer = 1;
 }
 
@@ -1651,20 +1676,20 @@ def ONNX_SwiGLUOp : ONNX_Op<"SwiGLU", [Pure, ONNX_ShapeInferenceOpInterface]> {
   let results = (outs TensorOf<[BF16, F16, F32, F64]>:$Y);
 }
 
-def ONNX_SwishOp : ONNX_Op<"Swish", [Pure, ONNX_ShapeInferenceOpInterface]> {
+def ONNX_SwishOp : ONNX_Op<"Swish", [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface, ["resultShapes"]>]> {
   let summary = "ONNX Swish, opset 24";
   let arguments = (ins TensorOf<[BF16, F16, F32, F64]>:$X,
     DefaultValuedAttr<F32Attr, "1.0">:$alpha);
   let results = (outs TensorOf<[BF16, F16, F32, F64]>:$Y);
 }
 
-def ONNX_TanOp : ONNX_Op<"Tan", [Pure, ONNX_ShapeInferenceOpInterface]> {
+def ONNX_TanOp : ONNX_Op<"Tan", [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface, ["resultShapes"]>]> {
   let summary = "ONNX Tan, opset 22";
   let arguments = (ins TensorOf<[BF16, F16, F32, F64]>:$input);
   let results = (outs TensorOf<[BF16, F16, F32, F64]>:$output);
 }
 
-def ONNX_TanhOp : ONNX_Op<"Tanh", [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface, ["inferShapes"]>]> {
+def ONNX_TanhOp : ONNX_Op<"Tanh", [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface, ["resultShapes"]>]> {
   let summary = "ONNX Tanh, opset 13";
   let arguments = (ins TensorOf<[BF16, F16, F32, F64]>:$input);
   let results = (outs TensorOf<[BF16, F16, F32, F64]>:$output);
@@ -1695,21 +1720,22 @@ def ONNX_TfIdfVectorizerOp : ONNX_Op<"TfIdfVectorizer", [Pure, ONNX_ShapeInferen
   let results = (outs TensorOf<[F32]>:$Y);
 }
 
-def ONNX_ThresholdedReluOp : ONNX_Op<"ThresholdedRelu", [Pure, ONNX_ShapeInferenceOpInterface]> {
+def ONNX_ThresholdedReluOp : ONNX_Op<"ThresholdedRelu", [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface, ["resultShapes"]>]> {
   let summary = "ONNX ThresholdedRelu, opset 22";
   let arguments = (ins TensorOf<[BF16, F16, F32, F64]>:$X,
     DefaultValuedAttr<F32Attr, "1.0">:$alpha);
   let results = (outs TensorOf<[BF16, F16, F32, F64]>:$Y);
 }
 
-def ONNX_TileOp : ONNX_Op<"Tile", [Pure, ONNX_ShapeInferenceOpInterface]> {
+def ONNX_TileOp : ONNX_Op<"Tile", [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface, ["resultShapes"]>]> {
   let summary = "ONNX Tile, opset 13";
   let arguments = (ins TensorOf<[BF16, Complex<F32>, Complex<F64>, F16, F32, F64, I1, I16, I32, I64, I8, ONNX_StringType, UI16, UI32, UI64, UI8]>:$input,
     TensorOf<[I64]>:$repeats);
   let results = (outs TensorOf<[BF16, Complex<F32>, Complex<F64>, F16, F32, F64, I1, I16, I32, I64, I8, ONNX_StringType, UI16, UI32, UI64, UI8]>:$output);
+  let hasFolder = 1;
 }
 
-def ONNX_TopKOp : ONNX_Op<"TopK", [Pure, ONNX_ShapeInferenceOpInterface]> {
+def ONNX_TopKOp : ONNX_Op<"TopK", [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface, ["resultShapes"]>]> {
   let summary = "ONNX TopK, opset 24";
   let arguments = (ins TensorOf<[BF16, F16, F32, F64, I16, I32, I64, I8, UI16, UI32, UI64, UI8]>:$X,
     TensorOf<[I64]>:$K,
@@ -1720,16 +1746,15 @@ def ONNX_TopKOp : ONNX_Op<"TopK", [Pure, ONNX_ShapeInferenceOpInterface]> {
     TensorOf<[I64]>:$Indices);
 }
 
-def ONNX_TransposeOp : ONNX_Op<"Transpose", [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface, ["inferShapes"]>]> {
+def ONNX_TransposeOp : ONNX_Op<"Transpose", [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface, ["resultShapes"]>]> {
   let summary = "ONNX Transpose, opset 25";
   let arguments = (ins TensorOf<[BF16, Complex<F32>, Complex<F64>, F16, F32, F4E2M1FN, F64, F8E4M3FN, F8E4M3FNUZ, F8E5M2, F8E5M2FNUZ, F8E8M0FNU, I1, I16, I32, I64, I8, I<2>, I<4>, ONNX_StringType, UI16, UI32, UI64, UI8, UI<2>, UI<4>]>:$data,
     OptionalAttr<DenseI64ArrayAttr>:$perm);
   let results = (outs TensorOf<[BF16, Complex<F32>, Complex<F64>, F16, F32, F4E2M1FN, F64, F8E4M3FN, F8E4M3FNUZ, F8E5M2, F8E5M2FNUZ, F8E8M0FNU, I1, I16, I32, I64, I8, I<2>, I<4>, ONNX_StringType, UI16, UI32, UI64, UI8, UI<2>, UI<4>]>:$transposed);
-  let hasVerifier = 1;
   let hasFolder = 1;
 }
 
-def ONNX_TriluOp : ONNX_Op<"Trilu", [Pure, ONNX_ShapeInferenceOpInterface]> {
+def ONNX_TriluOp : ONNX_Op<"Trilu", [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface, ["resultShapes"]>]> {
   let summary = "ONNX Trilu, opset 14";
   let arguments = (ins TensorOf<[BF16, Complex<F32>, Complex<F64>, F16, F32, F64, I1, I16, I32, I64, I8, ONNX_StringType, UI16, UI32, UI64, UI8]>:$input,
     AnyTypeOf<[TensorOf<[I64]>, NoneType]>:$k,
@@ -1748,7 +1773,7 @@ def ONNX_UniqueOp : ONNX_Op<"Unique", [Pure, ONNX_ShapeInferenceOpInterface]> {
     AnyTypeOf<[TensorOf<[I64]>, NoneType]>:$counts);
 }
 
-def ONNX_UnsqueezeOp : ONNX_Op<"Unsqueeze", [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface, ["inferShapes"]>]> {
+def ONNX_UnsqueezeOp : ONNX_Op<"Unsqueeze", [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface, ["resultShapes"]>]> {
   let summary = "ONNX Unsqueeze, opset 25";
   let arguments = (ins TensorOf<[BF16, Complex<F32>, Complex<F64>, F16, F32, F4E2M1FN, F64, F8E4M3FN, F8E4M3FNUZ, F8E5M2, F8E5M2FNUZ, F8E8M0FNU, I1, I16, I32, I64, I8, I<2>, I<4>, ONNX_StringType, UI16, UI32, UI64, UI8, UI<2>, UI<4>]>:$data,
     TensorOf<[I64]>:$axes);
@@ -1756,19 +1781,21 @@ def ONNX_UnsqueezeOp : ONNX_Op<"Unsqueeze", [Pure, DeclareOpInterfaceMethods<ONN
   let hasFolder = 1;
 }
 
-def ONNX_WhereOp : ONNX_Op<"Where", [Pure, ONNX_ShapeInferenceOpInterface]> {
+def ONNX_WhereOp : ONNX_Op<"Where", [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface, ["resultShapes"]>]> {
   let summary = "ONNX Where, opset 16";
   let arguments = (ins TensorOf<[I1]>:$condition,
     TensorOf<[BF16, Complex<F32>, Complex<F64>, F16, F32, F64, I1, I16, I32, I64, I8, ONNX_StringType, UI16, UI32, UI64, UI8]>:$X,
     TensorOf<[BF16, Complex<F32>, Complex<F64>, F16, F32, F64, I1, I16, I32, I64, I8, ONNX_StringType, UI16, UI32, UI64, UI8]>:$Y);
   let results = (outs TensorOf<[BF16, Complex<F32>, Complex<F64>, F16, F32, F64, I1, I16, I32, I64, I8, ONNX_StringType, UI16, UI32, UI64, UI8]>:$output);
+  let hasFolder = 1;
 }
 
-def ONNX_XorOp : ONNX_Op<"Xor", [Pure, ONNX_ShapeInferenceOpInterface]> {
+def ONNX_XorOp : ONNX_Op<"Xor", [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface, ["resultShapes"]>]> {
   let summary = "ONNX Xor, opset 7";
   let arguments = (ins TensorOf<[I1]>:$A,
     TensorOf<[I1]>:$B);
   let results = (outs TensorOf<[I1]>:$C);
+  let hasFolder = 1;
 }
 
 #endif // ONNX_MLC_ONNX_OPS

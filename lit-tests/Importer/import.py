@@ -31,7 +31,7 @@ for op in module.body.operations[0].regions[0].blocks[0].operations:
     print(op.operation.name, "@", op.location)
 
 # CHECK: module attributes {onnx.opset = 11 : i64}
-# CHECK: func.func @main_graph(%[[X:.+]]: tensor<2x64xf32>) -> tensor<*xf32> attributes {mlc.input_names = ["x"], mlc.output_names = ["y"]}
+# CHECK: func.func @main_graph(%[[X:.+]]: tensor<2x64xf32>) -> tensor<*xf32> attributes {mlc.input_dims = {{\[\[}}"", ""]], mlc.input_names = ["x"], mlc.output_dims = [{{\[\]}}], mlc.output_names = ["y"]}
 # CHECK-DAG: %[[NONE:.+]] = onnx.none
 # CHECK-DAG: %[[BIG:.+]] = "onnx.Constant"() <{value = dense_resource<big> : tensor<64x32xf32>}> : () -> tensor<64x32xf32>
 # CHECK: %[[G:.+]] = "onnx.Gemm"(%[[X]], %[[BIG]], %[[NONE]]) {{.*}} -> tensor<2x32xf32>

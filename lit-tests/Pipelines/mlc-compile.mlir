@@ -2,7 +2,7 @@
 // RUN: onnx-mlc-opt %s --pass-pipeline='builtin.module(mlc-optimize-onnx{opt-level=0})' | FileCheck %s --check-prefix=O0
 
 // The whole compiler: only LLVM dialect remains, the model is private and
-// the C ABI is exported. The only external functions are malloc and free.
+// the C ABI is exported. The only external functions are libc's allocator.
 module attributes {onnx.opset = 13 : i64} {
   func.func @main_graph(%x: tensor<1x2x5x5xf32>) -> tensor<*xf32> attributes {mlc.input_names = ["x"], mlc.output_names = ["y"]} {
     %w = "onnx.Constant"() {value = dense<1.0> : tensor<3x2x3x3xf32>} : () -> tensor<3x2x3x3xf32>
@@ -17,7 +17,7 @@ module attributes {onnx.opset = 13 : i64} {
 // CHECK-NOT: onnx.{{[A-Za-z]+}}(
 // CHECK-NOT: memref.
 // CHECK-DAG: llvm.func @free(!llvm.ptr)
-// CHECK-DAG: llvm.func @malloc(i64) -> !llvm.ptr
+// CHECK-DAG: llvm.func @aligned_alloc(i64, i64) -> !llvm.ptr
 // CHECK-DAG: llvm.func @m_run(
 // CHECK-DAG: llvm.func @m_output_shape(
 // CHECK-DAG: llvm.func internal @main_graph(

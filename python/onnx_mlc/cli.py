@@ -31,6 +31,9 @@ def _parser():
                              3: "as -O2, with LLVM at -O3"}[level])
     p.add_argument("--target", help="LLVM target triple, e.g. aarch64-linux-gnu (default: host)")
     p.add_argument("--mcpu", help="LLVM CPU name (default: host CPU, or generic when cross-compiling)")
+    p.add_argument("--input-shape", action="append", default=[], metavar="NAME=SIZES",
+                   help="pin the sizes of a graph input, e.g. input_ids=1x128 (repeatable); "
+                        "otherwise symbolic dimensions stay dynamic")
     p.add_argument("--prefix", default="mlc",
                    help="prefix of the exported C symbols, <prefix>_run etc. (default: mlc)")
     p.add_argument("-v", "--verbose", action="store_true", help="show tracebacks on errors")
@@ -38,12 +41,26 @@ def _parser():
     return p
 
 
+def _input_shapes(specs):
+    """{name: [sizes]} from NAME=AxBxC arguments."""
+    shapes = {}
+    for spec in specs:
+        name, _, sizes = spec.rpartition("=")
+        try:
+            shapes[name] = [int(s) for s in sizes.split("x")] if sizes else []
+        except ValueError:
+            raise OnnxMlcError(f"--input-shape expects NAME=SIZES such as x=1x3x224x224, got '{spec}'")
+        if not name:
+            raise OnnxMlcError(f"--input-shape expects NAME=SIZES such as x=1x3x224x224, got '{spec}'")
+    return shapes or None
+
+
 def main(argv=None):
     args = _parser().parse_args(argv)
     output = args.output or os.path.splitext(os.path.basename(args.model))[0] + _SUFFIX[args.emit]
     try:
         options = Options(opt_level=args.opt_level, target=args.target, cpu=args.mcpu,
-                          prefix=args.prefix)
+                          prefix=args.prefix, input_shapes=_input_shapes(args.input_shape))
         written = compile_to(args.model, args.emit, options, output)
     except OnnxMlcError as e:
         if args.verbose:

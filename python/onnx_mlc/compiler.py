@@ -4,7 +4,7 @@ registered pipelines stage by stage, and emit what was asked for."""
 import os
 import tempfile
 from dataclasses import dataclass
-from typing import Optional
+from typing import Dict, Optional, Sequence
 
 from . import codegen, dtypes
 from .errors import OnnxMlcError
@@ -32,12 +32,16 @@ class Options:
     cpu: LLVM CPU name; the host's CPU for host builds, "generic" otherwise.
     prefix: prefix of the exported C symbols (<prefix>_run, ...), so that
         several models can be linked into one program.
+    input_shapes: pins the sizes of graph inputs, {name: [sizes]}, for the
+        speed of static shapes; otherwise symbolic dimensions stay dynamic
+        and one library runs at any size.
     """
 
     opt_level: int = 2
     target: Optional[str] = None
     cpu: Optional[str] = None
     prefix: str = "mlc"
+    input_shapes: Optional[Dict[str, Sequence[int]]] = None
 
     def __post_init__(self):
         if self.opt_level not in (0, 1, 2, 3):
@@ -55,23 +59,31 @@ def new_context():
 
 
 def _signature(module):
-    """(inputs, outputs) as lists of (name, dtype name, shape), read from the
-    optimized ONNX-level @main_graph."""
+    """(inputs, outputs) as lists of (name, dtype name, shape, dim names),
+    read from the optimized ONNX-level @main_graph; a dynamic size is None."""
     fn = next(op for op in module.body.operations if op.operation.name == "func.func")
     ftype = ir.FunctionType(ir.TypeAttr(fn.attributes["function_type"]).value)
     names = lambda key: [ir.StringAttr(a).value for a in ir.ArrayAttr(fn.attributes[key])]  # noqa: E731
 
-    def describe(types, which):
+    def dim_names(key, i, rank):
+        if key not in fn.attributes:
+            return [""] * rank
+        lists = ir.ArrayAttr(fn.attributes[key])
+        return [ir.StringAttr(a).value for a in ir.ArrayAttr(lists[i])] if i < len(lists) else [""] * rank
+
+    def describe(types, which, dims_key):
         out = []
-        for name, t in zip(names(which), types):
-            if not isinstance(t, ir.RankedTensorType) or not ir.RankedTensorType(t).has_static_shape:
-                out.append((name, str(t), []))
+        for i, (name, t) in enumerate(zip(names(which), types)):
+            if not isinstance(t, ir.RankedTensorType):
+                out.append((name, str(ir.ShapedType(t).element_type), None, []))
                 continue
             rt = ir.RankedTensorType(t)
-            out.append((name, str(rt.element_type), list(rt.shape)))
+            shape = [None if rt.is_dynamic_dim(d) else rt.shape[d] for d in range(rt.rank)]
+            out.append((name, str(rt.element_type), shape, dim_names(dims_key, i, rt.rank)))
         return out
 
-    return describe(ftype.inputs, "mlc.input_names"), describe(ftype.results, "mlc.output_names")
+    return (describe(ftype.inputs, "mlc.input_names", "mlc.input_dims"),
+            describe(ftype.results, "mlc.output_names", "mlc.output_dims"))
 
 
 def compile_to(model, emit, options, output_path):
@@ -81,7 +93,7 @@ def compile_to(model, emit, options, output_path):
     if emit not in EMIT_KINDS:
         raise OnnxMlcError(f"unknown emit kind '{emit}'; choose one of {', '.join(EMIT_KINDS)}")
     ctx = new_context()
-    module = import_model(model, ctx)
+    module = import_model(model, ctx, options.input_shapes)
     written = [output_path]
 
     def write(text_or_bytes):
@@ -122,16 +134,17 @@ def compile_to(model, emit, options, output_path):
     return written
 
 
-def compile(model, opt_level=2, cpu=None, prefix="mlc"):
+def compile(model, opt_level=2, cpu=None, prefix="mlc", input_shapes=None):
     """Compiles an ONNX model (path, bytes or onnx.ModelProto) for this
-    machine and returns a callable CompiledModel.
+    machine and returns a callable CompiledModel. Symbolic dimensions stay
+    dynamic unless `input_shapes` ({input name: sizes}) pins them.
 
     >>> m = onnx_mlc.compile("model.onnx", opt_level=3)
     >>> (y,) = m(x)            # or m(input_name=x)
     """
     from .runtime import CompiledModel
 
-    options = Options(opt_level=opt_level, cpu=cpu, prefix=prefix)
+    options = Options(opt_level=opt_level, cpu=cpu, prefix=prefix, input_shapes=input_shapes)
     tmp = tempfile.TemporaryDirectory(prefix="onnx_mlc_")
     path = os.path.join(tmp.name, "model.so")
     compile_to(model, "lib", options, path)

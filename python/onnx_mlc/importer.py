@@ -5,7 +5,11 @@ The contract:
 * The result is a module with one ``func.func @main_graph``. Its arguments
   are the graph inputs that are not initializers, in order; its results are
   the graph outputs. Their ONNX names are kept in ``mlc.input_names`` and
-  ``mlc.output_names``; the default-domain opset in ``onnx.opset``.
+  ``mlc.output_names``, the ``dim_param`` names of their dimensions in
+  ``mlc.input_dims`` and ``mlc.output_dims`` ("" where a size has none);
+  the default-domain opset in ``onnx.opset``.
+* ``input_shapes`` pins inputs' dimensions (``{"x": [1, 128]}``) before
+  anything else: the model is then compiled for those sizes only.
 * Initializers and Constant nodes become ``onnx.Constant``; tensors of more
   than ``RESOURCE_THRESHOLD`` elements are dense resources, which are not
   uniqued into the context.
@@ -106,6 +110,13 @@ class _Importer:
         """An onnx.Constant holding `array`; `what` names it in errors."""
         what = what or f"initializer '{name}'"
         array = np.require(array, requirements="C")  # keeps 0-d arrays 0-d
+        if array.dtype == np.bool_:
+            # MLIR stores i1 elements as bits, little-endian within a byte.
+            ttype = ir.RankedTensorType.get(list(array.shape), ir.IntegerType.get_signless(1))
+            attr = ir.DenseElementsAttr.get(np.packbits(array.reshape(-1), bitorder="little"),
+                                            type=ttype)
+            return ir.Operation.create("onnx.Constant", results=[ttype],
+                                       attributes={"value": attr}, loc=loc).result
         try:
             elem = self.elem_type(onnx.helper.np_dtype_to_tensor_dtype(array.dtype), what)
         except (KeyError, ValueError, TypeError):
@@ -177,6 +188,8 @@ class _Importer:
         fn.attributes["mlc.input_names"] = ir.ArrayAttr.get([ir.StringAttr.get(i.name) for i in inputs])
         fn.attributes["mlc.output_names"] = ir.ArrayAttr.get(
             [ir.StringAttr.get(o.name) for o in graph.output])
+        fn.attributes["mlc.input_dims"] = _dim_names(inputs)
+        fn.attributes["mlc.output_dims"] = _dim_names(graph.output)
         self.entry = fn.add_entry_block()
         for i, arg in zip(inputs, self.entry.arguments):
             self.values[i.name] = arg
@@ -283,6 +296,41 @@ class _Importer:
         self.bind_outputs(node, [self.constant(array, node.output[0], loc, describe(node, self.opset))])
 
 
+def _dim_names(values):
+    """Per value, the dim_param of each dimension ("" where there is none)."""
+    def names(v):
+        dims = v.type.tensor_type.shape.dim if v.type.HasField("tensor_type") else []
+        return ir.ArrayAttr.get([ir.StringAttr.get(d.dim_param if d.HasField("dim_param") else "")
+                                 for d in dims])
+    return ir.ArrayAttr.get([names(v) for v in values])
+
+
+def pin_input_shapes(model, input_shapes):
+    """Sets the sizes of graph inputs to `input_shapes` ({name: sizes});
+    a size may only replace a dynamic one or repeat a static one."""
+    initializers = {t.name for t in model.graph.initializer}
+    inputs = {i.name: i for i in model.graph.input if i.name not in initializers}
+    for name, sizes in input_shapes.items():
+        if name not in inputs:
+            raise OnnxMlcError(f"input_shapes names '{name}', which is not a graph input; inputs are "
+                               + ", ".join(repr(n) for n in inputs))
+        tt = inputs[name].type.tensor_type
+        sizes = [int(s) for s in sizes]
+        if tt.HasField("shape") and len(tt.shape.dim) != len(sizes):
+            raise OnnxMlcError(f"input_shapes gives {len(sizes)} sizes for graph input '{name}' "
+                               f"of rank {len(tt.shape.dim)}")
+        if any(s < 0 for s in sizes):
+            raise OnnxMlcError(f"input_shapes gives a negative size for graph input '{name}'")
+        old = list(tt.shape.dim) if tt.HasField("shape") else []
+        for d, (size, dim) in enumerate(zip(sizes, old)):
+            if dim.HasField("dim_value") and dim.dim_value != size:
+                raise OnnxMlcError(f"input_shapes gives size {size} for dimension {d} of graph "
+                                   f"input '{name}', which is {dim.dim_value}")
+        tt.shape.ClearField("dim")
+        for size in sizes:
+            tt.shape.dim.add().dim_value = size
+
+
 def _resource_name(name):
     safe = "".join(c if c.isalnum() or c == "_" else "_" for c in name)
     return safe or "tensor"
@@ -362,10 +410,15 @@ def _upgrade_coerced_softmax(imp, node, operands, attrs, loc):
     return True
 
 
-def import_model(model, context):
+def import_model(model, context, input_shapes=None):
     """Imports `model` (path, bytes or ModelProto) into a new module in
     `context`, which must have the onnx-mlc dialects registered."""
     proto = load_model(model)
+    if input_shapes:
+        copy = onnx.ModelProto()
+        copy.CopyFrom(proto)
+        proto = copy
+        pin_input_shapes(proto, input_shapes)
     try:
         proto = shape_inference.infer_shapes(proto, strict_mode=False, data_prop=True)
     except Exception as e:

@@ -1,13 +1,18 @@
 """Loads a compiled model (.so) and runs it on numpy arrays, through the C
-ABI that the library exports (see the generated header)."""
+ABI that the library exports (onnx_mlc/include/ModelABI.h)."""
 
 import ctypes
+import weakref
 from dataclasses import dataclass
+from typing import Optional, Tuple
 
 import numpy as np
 
 from . import dtypes
 from .errors import InputError, OnnxMlcError
+
+# The version of the C ABI this runtime speaks (MLC_ABI_VERSION).
+ABI_VERSION = 2
 
 
 class _Tensor(ctypes.Structure):
@@ -15,17 +20,20 @@ class _Tensor(ctypes.Structure):
                 ("dtype", ctypes.c_int32), ("rank", ctypes.c_int32)]
 
 
-_ERRORS = {1: "wrong number of inputs", 2: "wrong number of outputs", 3: "null pointer",
-           4: "wrong dtype", 5: "wrong rank", 6: "wrong shape"}
-
-
 @dataclass(frozen=True)
 class TensorInfo:
-    """One input or output of a compiled model."""
+    """One input or output of a compiled model. `shape` has None where the
+    size is known only at run time; `dim_names` the ONNX dim_param of each
+    dimension ("" where there is none)."""
     name: str
     dtype: np.dtype
-    shape: tuple
+    shape: Tuple[Optional[int], ...]
     onnx_dtype: int
+    dim_names: Tuple[str, ...] = ()
+
+    @property
+    def is_static(self):
+        return all(s is not None for s in self.shape)
 
 
 class CompiledModel:
@@ -40,8 +48,14 @@ class CompiledModel:
         self.library_path = str(library_path)
         self._owner = _owner  # keeps a temporary directory alive
         fn = lambda suffix, res, args: self._bind(f"{prefix}_{suffix}", res, args)  # noqa: E731
+        version = fn("abi_version", ctypes.c_int32, [])()
+        if version != ABI_VERSION:
+            raise OnnxMlcError(f"{library_path} speaks C ABI version {version}, this runtime "
+                               f"version {ABI_VERSION}: recompile the model")
         self._run = fn("run", ctypes.c_int32, [ctypes.POINTER(_Tensor), ctypes.c_int64,
                                                ctypes.POINTER(_Tensor), ctypes.c_int64])
+        self._free = fn("free", None, [ctypes.c_void_p])
+        self._message = fn("status_message", ctypes.c_char_p, [ctypes.c_int32])
         self.inputs = self._signature(fn, "input")
         self.outputs = self._signature(fn, "output")
         self._input_index = {t.name: i for i, t in enumerate(self.inputs)}
@@ -57,21 +71,26 @@ class CompiledModel:
 
     @staticmethod
     def _signature(fn, kind):
-        i32, p = ctypes.c_int32, ctypes.c_void_p
+        i32 = ctypes.c_int32
         count = fn(f"num_{kind}s", i32, [])()
         name = fn(f"{kind}_name", ctypes.c_char_p, [i32])
         dtype = fn(f"{kind}_dtype", i32, [i32])
         rank = fn(f"{kind}_rank", i32, [i32])
         shape = fn(f"{kind}_shape", ctypes.POINTER(ctypes.c_int64), [i32])
+        dim_name = fn(f"{kind}_dim_name", ctypes.c_char_p, [i32, i32])
         infos = []
         for i in range(count):
-            dims = shape(i)
-            infos.append(TensorInfo(name(i).decode(), dtypes.numpy_dtype(dtype(i)),
-                                    tuple(dims[d] for d in range(rank(i))), dtype(i)))
+            dims, r = shape(i), rank(i)
+            sizes = tuple(None if dims[d] < 0 else dims[d] for d in range(r))
+            names = tuple(dim_name(i, d).decode() for d in range(r))
+            infos.append(TensorInfo(name(i).decode(), dtypes.numpy_dtype(dtype(i)), sizes,
+                                    dtype(i), names))
         return infos
 
     def __repr__(self):
-        sig = lambda ts: ", ".join(f"{t.name}: {t.dtype}{list(t.shape)}" for t in ts)  # noqa: E731
+        def dims(t):
+            return [s if s is not None else (n or "?") for s, n in zip(t.shape, t.dim_names)]
+        sig = lambda ts: ", ".join(f"{t.name}: {t.dtype}{dims(t)}" for t in ts)  # noqa: E731
         return f"<CompiledModel ({sig(self.inputs)}) -> ({sig(self.outputs)})>"
 
     def _arrange(self, args, kwargs):
@@ -90,38 +109,63 @@ class CompiledModel:
         missing = [self.inputs[i].name for i, a in enumerate(arrays) if a is None]
         if missing:
             raise InputError(f"missing input(s): {', '.join(missing)}")
-        checked = []
+        checked, named = [], {}
         for info, a in zip(self.inputs, arrays):
             a = np.asarray(a)
             if a.dtype != info.dtype:
                 raise InputError(f"input '{info.name}' must have dtype {info.dtype}, got {a.dtype}")
-            if tuple(a.shape) != info.shape:
-                raise InputError(f"input '{info.name}' must have shape {list(info.shape)}, "
-                                 f"got {list(a.shape)}")
+            if a.ndim != len(info.shape) or any(
+                    want is not None and got != want for got, want in zip(a.shape, info.shape)):
+                want = [s if s is not None else (n or "?") for s, n in zip(info.shape, info.dim_names)]
+                raise InputError(f"input '{info.name}' must have shape {want}, got {list(a.shape)}")
+            for size, dim in zip(a.shape, info.dim_names):
+                if dim and named.setdefault(dim, (size, info.name))[0] != size:
+                    first, where = named[dim]
+                    raise InputError(f"dimension '{dim}' is {first} in input '{where}' but {size} "
+                                     f"in input '{info.name}'")
             # (np.ascontiguousarray would turn a 0-d array into a 1-d one.)
             checked.append(a if a.flags.c_contiguous else a.copy(order="C"))
         return checked
 
-    @staticmethod
-    def _descriptors(arrays, infos):
-        descs = (_Tensor * max(len(arrays), 1))()
-        shapes = []
-        for d, a, info in zip(descs, arrays, infos):
-            shape = (ctypes.c_int64 * max(a.ndim, 1))(*a.shape)
-            shapes.append(shape)
-            d.data = a.ctypes.data
-            d.shape = shape
-            d.dtype = info.onnx_dtype
-            d.rank = a.ndim
-        return descs, shapes
-
     def __call__(self, *args, **kwargs):
         inputs = self._arrange(args, kwargs)
-        outputs = [np.empty(t.shape, dtype=t.dtype) for t in self.outputs]
-        in_descs, in_shapes = self._descriptors(inputs, self.inputs)
-        out_descs, out_shapes = self._descriptors(outputs, self.outputs)
-        code = self._run(in_descs, len(inputs), out_descs, len(outputs))
+        in_descs = (_Tensor * max(len(inputs), 1))()
+        keep = []  # shape arrays must outlive the call
+        for d, a, info in zip(in_descs, inputs, self.inputs):
+            shape = (ctypes.c_int64 * max(a.ndim, 1))(*a.shape)
+            keep.append(shape)
+            # A 0-element array may have no buffer of its own; any valid
+            # address will do, nothing is read.
+            d.data = a.ctypes.data or ctypes.addressof(shape)
+            d.shape, d.dtype, d.rank = shape, info.onnx_dtype, a.ndim
+        out_descs = (_Tensor * max(len(self.outputs), 1))()
+        results = []
+        for d, info in zip(out_descs, self.outputs):
+            shape = (ctypes.c_int64 * max(len(info.shape), 1))()
+            keep.append(shape)
+            d.shape, d.dtype, d.rank = shape, info.onnx_dtype, len(info.shape)
+            if info.is_static:
+                array = np.empty(info.shape, dtype=info.dtype)
+                results.append(array)
+                shape[:len(info.shape)] = info.shape
+                d.data = array.ctypes.data if array.size else None
+            else:
+                results.append(None)  # allocated by the library
+                d.data = None
+        code = self._run(in_descs, len(inputs), out_descs, len(self.outputs))
         if code != 0:
-            raise InputError(f"the compiled model rejected its arguments: "
-                             f"{_ERRORS.get(code, f'error {code}')}")
-        return outputs
+            raise InputError(f"the compiled model rejected its inputs: "
+                             f"{self._message(code).decode()} (status {code})")
+        for i, (d, info) in enumerate(zip(out_descs, self.outputs)):
+            if results[i] is None or (d.data and results[i].ctypes.data != d.data):
+                results[i] = self._take(d.data, tuple(d.shape[k] for k in range(d.rank)), info.dtype)
+        return results
+
+    def _take(self, address, shape, dtype):
+        """A numpy array over a buffer the library allocated, freed with it."""
+        count = int(np.prod(shape, dtype=np.int64))
+        if not address:
+            return np.empty(shape, dtype=dtype)
+        buffer = (ctypes.c_char * (count * dtype.itemsize)).from_address(address)
+        weakref.finalize(buffer, self._free, address)
+        return np.frombuffer(buffer, dtype=dtype, count=count).reshape(shape)

@@ -45,11 +45,14 @@ void buildLowerToMemRefPipeline(OpPassManager &pm, const PipelineOptions &option
   pm.addNestedPass<func::FuncOp>(createCanonicalizerPass());
   if (options.optLevel >= 2)
     pm.addNestedPass<func::FuncOp>(createFuseElementwisePass());
+  pm.addPass(createChecksToStatusPass());
   addUpstream(pm, "func.func(canonicalize,cse),eliminate-empty-tensors,"
                   "one-shot-bufferize{bufferize-function-boundaries "
-                  "function-boundary-type-conversion=identity-layout-map},"
-                  "buffer-results-to-out-params{hoist-static-allocs modify-public-functions},"
-                  "func.func(canonicalize),buffer-deallocation-pipeline");
+                  "function-boundary-type-conversion=identity-layout-map}");
+  // Static outputs become the caller's buffers.
+  pm.addPass(createStaticResultsToOutParamsPass());
+  addUpstream(pm, "func.func(canonicalize),buffer-deallocation-pipeline");
+  pm.addPass(createWidenBoolBuffersPass());
   pm.addNestedPass<func::FuncOp>(createCopiesToLinalgPass());
   pm.addPass(createEmitCABIPass({options.prefix}));
 }
@@ -58,9 +61,14 @@ void buildLowerToLLVMPipeline(OpPassManager &pm, const PipelineOptions &options)
   pm.addNestedPass<func::FuncOp>(createVectorizeContractionsPass(
       {options.vectorBits, options.vectorRegisters}));
   pm.addPass(createOutlineKernelsPass());
+  // Half-precision floats compute in f32 (no x86 or baseline AArch64 target
+  // has the arithmetic), rounding after every op as ONNX's reference does.
   addUpstream(pm, "func.func(convert-linalg-to-loops),expand-strided-metadata,"
-                  "lower-affine,convert-scf-to-cf,convert-vector-to-llvm,convert-math-to-llvm,"
-                  "convert-math-to-libm,finalize-memref-to-llvm,"
+                  "lower-affine,convert-scf-to-cf,"
+                  "arith-emulate-unsupported-floats{source-types=f16,bf16 target-type=f32},"
+                  "math-extend-to-supported-types{target-type=f32},"
+                  "convert-vector-to-llvm,convert-math-to-llvm,"
+                  "convert-math-to-libm,finalize-memref-to-llvm{use-aligned-alloc=1},"
                   "convert-arith-to-llvm,convert-index-to-llvm,"
                   "convert-cf-to-llvm,convert-func-to-llvm,convert-ub-to-llvm,"
                   "reconcile-unrealized-casts,canonicalize");

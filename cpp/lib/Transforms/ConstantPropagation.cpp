@@ -26,9 +26,9 @@ struct ConstantPropagationPass
       SmallVector<Attribute> operands;
       for (Value v : op->getOperands()) {
         DenseElementsAttr value = getConstantValue(v);
-        if (!value)
+        if (!value && !isNoneValue(v))
           return;
-        operands.push_back(value);
+        operands.push_back(value); // null for an absent operand
       }
       SmallVector<Attribute> results = evaluateConstant(op, operands, maxElements);
       if (results.size() != op->getNumResults())

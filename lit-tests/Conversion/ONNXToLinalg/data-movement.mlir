@@ -8,3 +8,33 @@ func.func @reshape(%x: tensor<2x3x4xf32>) -> tensor<6x4xf32> {
   %0 = "onnx.Reshape"(%x, %s) : (tensor<2x3x4xf32>, tensor<2xi64>) -> tensor<6x4xf32>
   return %0 : tensor<6x4xf32>
 }
+
+// -----
+
+// A Reshape whose shape is an input: the sizes are read at run time, a 0
+// copies the input's size, and the element count is checked.
+// CHECK-LABEL: func @reshape_runtime
+func.func @reshape_runtime(%x: tensor<2x3x4xf32>, %s: tensor<2xi64>) -> tensor<?x?xf32> {
+  // CHECK: tensor.extract %{{.+}}[%{{.+}}] : tensor<2xi64>
+  // CHECK: arith.index_cast
+  // CHECK: cf.assert %{{.+}}, "Reshape changes the number of elements"
+  // CHECK: tensor.reshape
+  %0 = "onnx.Reshape"(%x, %s) : (tensor<2x3x4xf32>, tensor<2xi64>) -> tensor<?x?xf32>
+  return %0 : tensor<?x?xf32>
+}
+
+// -----
+
+// Slice with a negative step reads data[start + i * step].
+// CHECK-LABEL: func @slice_reverse
+func.func @slice_reverse(%x: tensor<5xf32>) -> tensor<5xf32> {
+  %st = "onnx.Constant"() {value = dense<-1> : tensor<1xi64>} : () -> tensor<1xi64>
+  %en = "onnx.Constant"() {value = dense<-10> : tensor<1xi64>} : () -> tensor<1xi64>
+  %ax = "onnx.Constant"() {value = dense<0> : tensor<1xi64>} : () -> tensor<1xi64>
+  %sp = "onnx.Constant"() {value = dense<-1> : tensor<1xi64>} : () -> tensor<1xi64>
+  // CHECK: linalg.generic
+  // CHECK: linalg.index 0
+  // CHECK: tensor.extract
+  %0 = "onnx.Slice"(%x, %st, %en, %ax, %sp) : (tensor<5xf32>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>) -> tensor<5xf32>
+  return %0 : tensor<5xf32>
+}

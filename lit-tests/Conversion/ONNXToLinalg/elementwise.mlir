@@ -50,3 +50,57 @@ func.func @clip_cast(%x: tensor<4xf32>) -> tensor<4xi64> {
   %1 = "onnx.Cast"(%0) {to = 7 : i64} : (tensor<4xf32>) -> tensor<4xi64>
   return %1 : tensor<4xi64>
 }
+
+// -----
+
+// Booleans are stored as i8: a comparison yields i1, widened to 0 or 1.
+// CHECK-LABEL: func @less_bool
+// CHECK-SAME: -> tensor<4xi8>
+func.func @less_bool(%a: tensor<4xui8>, %b: tensor<4xui8>) -> tensor<4xi1> {
+  // Unsigned operands compare unsigned.
+  // CHECK: linalg.generic
+  // CHECK: %[[C:.+]] = arith.cmpi ult
+  // CHECK: arith.extui %[[C]] : i1 to i8
+  %0 = "onnx.Less"(%a, %b) : (tensor<4xui8>, tensor<4xui8>) -> tensor<4xi1>
+  return %0 : tensor<4xi1>
+}
+
+// -----
+
+// Where reads its condition as "nonzero"; the arithmetic is that of X.
+// CHECK-LABEL: func @where
+func.func @where(%c: tensor<3xi1>, %x: tensor<3xi32>, %y: tensor<3xi32>) -> tensor<3xi32> {
+  // CHECK: ^bb0(%[[C:.+]]: i8, %[[X:.+]]: i32, %[[Y:.+]]: i32, %{{.+}}: i32):
+  // CHECK: %[[T:.+]] = arith.cmpi ne, %[[C]]
+  // CHECK: arith.select %[[T]], %[[X]], %[[Y]] : i32
+  %0 = "onnx.Where"(%c, %x, %y) : (tensor<3xi1>, tensor<3xi32>, tensor<3xi32>) -> tensor<3xi32>
+  return %0 : tensor<3xi32>
+}
+
+// -----
+
+// Sizes known only at run time: the result is allocated from the operands'
+// sizes, and sizes that must agree are checked at run time.
+// CHECK-LABEL: func @add_dynamic
+func.func @add_dynamic(%a: tensor<?x4xf32>, %b: tensor<?x4xf32>) -> tensor<?x4xf32> {
+  // CHECK-DAG: %[[DA:.+]] = tensor.dim %{{.+}}, %c0
+  // CHECK-DAG: %[[DB:.+]] = tensor.dim %{{.+}}, %c0
+  // CHECK: %[[EQ:.+]] = arith.cmpi eq, %[[DB]], %[[DA]]
+  // CHECK: cf.assert %[[EQ]], "broadcast dimensions do not match"
+  // CHECK: tensor.empty(%[[DA]]) : tensor<?x4xf32>
+  // CHECK: arith.addf
+  %0 = "onnx.Add"(%a, %b) : (tensor<?x4xf32>, tensor<?x4xf32>) -> tensor<?x4xf32>
+  return %0 : tensor<?x4xf32>
+}
+
+// -----
+
+// Unsigned division and Cast from bool.
+// CHECK-LABEL: func @unsigned_div_cast
+func.func @unsigned_div_cast(%a: tensor<2xui32>, %b: tensor<2xui32>, %m: tensor<2xi1>) -> (tensor<2xui32>, tensor<2xf32>) {
+  // CHECK: arith.divui
+  %0 = "onnx.Div"(%a, %b) : (tensor<2xui32>, tensor<2xui32>) -> tensor<2xui32>
+  // CHECK: arith.uitofp %{{.+}} : i8 to f32
+  %1 = "onnx.Cast"(%m) {to = 1 : i64} : (tensor<2xi1>) -> tensor<2xf32>
+  return %0, %1 : tensor<2xui32>, tensor<2xf32>
+}

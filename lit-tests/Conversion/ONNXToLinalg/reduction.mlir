@@ -1,4 +1,4 @@
-// RUN: onnx-mlc-opt %s -split-input-file --pass-pipeline='builtin.module(mlc-convert-onnx-to-linalg)' | FileCheck %s
+// RUN: onnx-mlc-opt %s -split-input-file --pass-pipeline='builtin.module(mlc-convert-onnx-to-linalg,func.func(canonicalize))' | FileCheck %s
 
 // ReduceMean over constant axes: a sum into a kept dimension, a division by
 // the count, and a reshape dropping the dimension (keepdims = 0).

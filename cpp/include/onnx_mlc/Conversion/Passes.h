@@ -21,9 +21,6 @@ namespace onnx_mlc {
 #define GEN_PASS_REGISTRATION
 #include "onnx_mlc/Conversion/Passes.h.inc"
 
-/// The ONNX-to-linalg rewrite patterns, for reuse in other pipelines.
-void populateONNXToLinalgPatterns(mlir::RewritePatternSet &patterns);
-
 } // namespace onnx_mlc
 
 #endif // ONNX_MLC_CONVERSION_PASSES_H

@@ -181,4 +181,78 @@ def OutlineKernelsPass : Pass<"mlc-outline-kernels", "mlir::ModuleOp"> {
   let dependentDialects = ["mlir::func::FuncDialect", "mlir::LLVM::LLVMDialect"];
 }
 
+def StaticResultsToOutParamsPass
+    : Pass<"mlc-static-results-to-out-params", "mlir::ModuleOp"> {
+  let summary = "Turn the static-shaped results of the model into out-parameters";
+  let description = [{
+    For the bufferized model function `main_graph`, every memref result of
+    static shape becomes a trailing argument that the caller allocates (the
+    C ABI writes into the caller's buffer); the allocation that produced it
+    is replaced by the argument, or the value is copied into it. Results
+    whose shape is known only at run time stay results: the function
+    allocates them. Upstream's `buffer-results-to-out-params` handles only
+    static shapes, all or nothing.
+
+    ```mlir
+    // before
+    func.func @main_graph(%x: memref<4xf32>) -> (memref<4xf32>, memref<?xi64>)
+    // after
+    func.func @main_graph(%x: memref<4xf32>, %y: memref<4xf32>) -> memref<?xi64>
+    ```
+  }];
+  let dependentDialects = ["mlir::memref::MemRefDialect"];
+}
+
+def ChecksToStatusPass : Pass<"mlc-checks-to-status", "mlir::ModuleOp"> {
+  let summary = "Turn the model's run-time checks into a status result";
+  let description = [{
+    The lowering checks at run time what shape inference could not prove
+    (operands that broadcast, a Reshape that keeps the element count) with
+    `cf.assert`. This pass gives `main_graph` a leading `i32` status result
+    and turns each check into an `scf.if`: the rest of the function runs in
+    its `then` region and returns 0; the `else` region returns
+    `MLC_ERR_RUNTIME_SHAPE` with empty tensors. It runs on tensors, before
+    bufferization, so the early return stays structured and buffer
+    deallocation frees what each path owns.
+
+    ```mlir
+    // before
+    cf.assert %ok, "broadcast dimensions do not match"
+    %y = linalg.generic ...
+    return %y : tensor<?xf32>
+    // after
+    %r:2 = scf.if %ok -> (i32, tensor<?xf32>) {
+      %y = linalg.generic ...
+      scf.yield %c0_i32, %y : i32, tensor<?xf32>
+    } else {
+      %e = tensor.empty(%c0) : tensor<?xf32>
+      scf.yield %c8_i32, %e : i32, tensor<?xf32>
+    }
+    return %r#0, %r#1 : i32, tensor<?xf32>
+    ```
+  }];
+  let dependentDialects = ["mlir::scf::SCFDialect", "mlir::arith::ArithDialect",
+                           "mlir::tensor::TensorDialect"];
+}
+
+def WidenBoolBuffersPass : Pass<"mlc-widen-bool-buffers", "mlir::ModuleOp"> {
+  let summary = "Store i1 buffers as i8";
+  let description = [{
+    Buffer deallocation keeps ownership flags in `memref<?xi1>` buffers,
+    which the LLVM lowering does not accept (sub-byte element types need
+    emulation). This pass gives every memref of `i1` an `i8` element type:
+    loads truncate, stores extend, and allocations, casts and function
+    signatures change type. The model's own booleans are i8 already.
+
+    ```mlir
+    // before
+    memref.store %flag, %m[%i] : memref<?xi1>
+    // after
+    %b = arith.extui %flag : i1 to i8
+    memref.store %b, %m[%i] : memref<?xi8>
+    ```
+  }];
+  let dependentDialects = ["mlir::arith::ArithDialect", "mlir::memref::MemRefDialect"];
+}
+
 #endif // ONNX_MLC_TRANSFORMS_PASSES

@@ -1,5 +1,13 @@
-//===- Elementwise.cpp - Elementwise ONNX ops to linalg.generic -------------===//
+//===- Elementwise.cpp - Elementwise ONNX ops to linalg.generic -----------===//
+//
+// Every elementwise op is one ElementwiseLowering with a function computing
+// one element through `Scalar`, the arithmetic of the op's element type, so
+// signedness, booleans and float kinds are decided in one place.
+//
+//===----------------------------------------------------------------------===//
 #include "Utils.h"
+
+#include <functional>
 
 using namespace mlir;
 using namespace onnx_mlc::onnx;
@@ -7,270 +15,325 @@ using namespace onnx_mlc::onnx_to_linalg;
 
 namespace {
 
-//===----------------------------------------------------------------------===//
-// Elementwise ops.
-//===----------------------------------------------------------------------===//
-
+/// An elementwise op: its result shape from its shape rule, its element from
+/// `fn`, whose Scalar is that of operand `typeOperand`'s element type.
 template <typename OnnxOp>
-struct ElementwisePattern : OpRewritePattern<OnnxOp> {
-  using OpRewritePattern<OnnxOp>::OpRewritePattern;
-  /// Computes one element from the scalar operands (attributes from `op`).
-  virtual Value compute(OnnxOp op, OpBuilder &b, Location loc, ValueRange args) const = 0;
+struct ElementwiseLowering : ONNXConversion<OnnxOp> {
+  using Fn = std::function<Value(OnnxOp, const Scalar &, ValueRange)>;
+  using Base = ONNXConversion<OnnxOp>;
 
-  LogicalResult matchAndRewrite(OnnxOp op, PatternRewriter &rewriter) const override {
-    Value r = buildElementwise(
-        rewriter, op.getLoc(), cast<RankedTensorType>(op->getResult(0).getType()),
-        op->getOperands(), [&](OpBuilder &b, Location loc, ValueRange args) {
-          return compute(op, b, loc, args);
-        });
-    rewriter.replaceOp(op, r);
+  ElementwiseLowering(const ONNXTypeConverter &tc, MLIRContext *ctx, Fn fn,
+                      unsigned typeOperand)
+      : Base(tc, ctx), fn(std::move(fn)), typeOperand(typeOperand) {}
+
+  LogicalResult matchAndRewrite(OnnxOp op, typename Base::Adaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    FailureOr<ShapeList> shapes = this->resultShapes(op, adaptor, rewriter);
+    if (failed(shapes))
+      return this->unsupported(op, rewriter, "the result shape cannot be computed");
+    SmallVector<Value> inputs;
+    for (Value v : adaptor.getOperands())
+      if (!isNone(v))
+        inputs.push_back(v);
+    Type elem = onnxElementType(op->getOperand(typeOperand));
+    Value r = buildElementwise(rewriter, op.getLoc(), (*shapes)[0],
+                               this->resultType(op).getElementType(), inputs,
+                               [&](OpBuilder &b, Location loc, ValueRange args) {
+                                 return fn(op, Scalar(b, loc, elem), args);
+                               });
+    this->replaceOp(op, rewriter, r);
     return success();
   }
+
+  Fn fn;
+  unsigned typeOperand;
 };
 
-#define ELEMENTWISE(NAME, OP, BODY)                                            \
-  struct NAME : ElementwisePattern<OP> {                                       \
-    using ElementwisePattern::ElementwisePattern;                              \
-    Value compute(OP op, OpBuilder &b, Location loc, ValueRange args)          \
-        const override {                                                       \
-      Value x = args[0];                                                       \
-      Type t = x.getType();                                                    \
-      bool isFloat = isa<FloatType>(t);                                        \
-      (void)op, (void)isFloat;                                                 \
-      auto c = [&](double v) { return scalarConst(b, loc, t, v); };            \
-      (void)c;                                                                 \
-      BODY                                                                     \
-    }                                                                          \
-  };
-
-ELEMENTWISE(LowerAdd, AddOp, { return addValues(b, loc, x, args[1]); })
-ELEMENTWISE(LowerMul, MulOp, { return mulValues(b, loc, x, args[1]); })
-ELEMENTWISE(LowerSub, SubOp, {
-  return isFloat ? (Value)arith::SubFOp::create(b, loc, x, args[1])
-                 : (Value)arith::SubIOp::create(b, loc, x, args[1]);
-})
-ELEMENTWISE(LowerDiv, DivOp, {
-  return isFloat ? (Value)arith::DivFOp::create(b, loc, x, args[1])
-                 : (Value)arith::DivSIOp::create(b, loc, x, args[1]);
-})
-ELEMENTWISE(LowerSum, SumOp, {
-  Value acc = x;
-  for (Value v : args.drop_front())
-    acc = addValues(b, loc, acc, v);
-  return acc;
-})
-ELEMENTWISE(LowerRelu, ReluOp, { return applyActivation(b, loc, "Relu", x); })
-ELEMENTWISE(LowerSigmoid, SigmoidOp, { return applyActivation(b, loc, "Sigmoid", x); })
-ELEMENTWISE(LowerTanh, TanhOp, { return math::TanhOp::create(b, loc, x); })
-ELEMENTWISE(LowerExp, ExpOp, { return math::ExpOp::create(b, loc, x); })
-ELEMENTWISE(LowerLog, LogOp, { return math::LogOp::create(b, loc, x); })
-ELEMENTWISE(LowerSqrt, SqrtOp, { return math::SqrtOp::create(b, loc, x); })
-ELEMENTWISE(LowerNeg, NegOp, {
-  return isFloat ? (Value)arith::NegFOp::create(b, loc, x)
-                 : (Value)arith::SubIOp::create(
-                       b, loc, scalarConst(b, loc, x.getType(), 0), x);
-})
-ELEMENTWISE(LowerAbs, AbsOp, {
-  return isFloat ? (Value)math::AbsFOp::create(b, loc, x)
-                 : (Value)math::AbsIOp::create(b, loc, x);
-})
-ELEMENTWISE(LowerMax, MaxOp, {
-  for (Value v : args.drop_front())
-    x = maxValues(b, loc, x, v);
-  return x;
-})
-ELEMENTWISE(LowerMin, MinOp, {
-  for (Value v : args.drop_front())
-    x = minValues(b, loc, x, v);
-  return x;
-})
-ELEMENTWISE(LowerMean, MeanOp, {
-  for (Value v : args.drop_front())
-    x = addValues(b, loc, x, v);
-  return arith::DivFOp::create(b, loc, x, c(args.size()));
-})
-ELEMENTWISE(LowerSign, SignOp, {
-  Value gt = isFloat ? (Value)arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT, x, c(0))
-                     : (Value)arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sgt, x, c(0));
-  Value lt = isNegative(b, loc, x);
-  Value sign = arith::SelectOp::create(b, loc, gt, c(1), c(0));
-  return arith::SelectOp::create(b, loc, lt, c(-1), sign);
-})
-ELEMENTWISE(LowerReciprocal, ReciprocalOp, { return arith::DivFOp::create(b, loc, c(1), x); })
-ELEMENTWISE(LowerFloor, FloorOp, { return math::FloorOp::create(b, loc, x); })
-ELEMENTWISE(LowerCeil, CeilOp, { return math::CeilOp::create(b, loc, x); })
-ELEMENTWISE(LowerRound, RoundOp, { return math::RoundEvenOp::create(b, loc, x); })
-ELEMENTWISE(LowerSin, SinOp, { return math::SinOp::create(b, loc, x); })
-ELEMENTWISE(LowerCos, CosOp, { return math::CosOp::create(b, loc, x); })
-ELEMENTWISE(LowerTan, TanOp, { return math::TanOp::create(b, loc, x); })
-ELEMENTWISE(LowerAsin, AsinOp, { return math::AsinOp::create(b, loc, x); })
-ELEMENTWISE(LowerAcos, AcosOp, { return math::AcosOp::create(b, loc, x); })
-ELEMENTWISE(LowerAtan, AtanOp, { return math::AtanOp::create(b, loc, x); })
-ELEMENTWISE(LowerSinh, SinhOp, { return math::SinhOp::create(b, loc, x); })
-ELEMENTWISE(LowerCosh, CoshOp, { return math::CoshOp::create(b, loc, x); })
-ELEMENTWISE(LowerAsinh, AsinhOp, { return math::AsinhOp::create(b, loc, x); })
-ELEMENTWISE(LowerAcosh, AcoshOp, { return math::AcoshOp::create(b, loc, x); })
-ELEMENTWISE(LowerAtanh, AtanhOp, { return math::AtanhOp::create(b, loc, x); })
-ELEMENTWISE(LowerErf, ErfOp, { return math::ErfOp::create(b, loc, x); })
-ELEMENTWISE(LowerSoftsign, SoftsignOp, {
-  return arith::DivFOp::create(b, loc, x,
-                               arith::AddFOp::create(b, loc, c(1), math::AbsFOp::create(b, loc, x)));
-})
-ELEMENTWISE(LowerSoftplus, SoftplusOp, {
-  return math::LogOp::create(b, loc, arith::AddFOp::create(b, loc, math::ExpOp::create(b, loc, x), c(1)));
-})
-ELEMENTWISE(LowerLeakyRelu, LeakyReluOp, {
-  Value scaled = arith::MulFOp::create(b, loc, x, c(op.getAlpha().convertToDouble()));
-  return arith::SelectOp::create(b, loc, isNegative(b, loc, x), scaled, x);
-})
-ELEMENTWISE(LowerPRelu, PReluOp, {
-  return arith::SelectOp::create(b, loc, isNegative(b, loc, x), mulValues(b, loc, x, args[1]), x);
-})
-ELEMENTWISE(LowerThresholdedRelu, ThresholdedReluOp, {
-  Value above = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT, x,
-                                      c(op.getAlpha().convertToDouble()));
-  return arith::SelectOp::create(b, loc, above, x, c(0));
-})
-ELEMENTWISE(LowerElu, EluOp, {
-  Value neg = arith::MulFOp::create(b, loc, c(op.getAlpha().convertToDouble()), expMinusOne(b, loc, x));
-  return arith::SelectOp::create(b, loc, isNegative(b, loc, x), neg, x);
-})
-ELEMENTWISE(LowerSelu, SeluOp, {
-  Value neg = arith::MulFOp::create(b, loc, c(op.getAlpha().convertToDouble()), expMinusOne(b, loc, x));
-  Value y = arith::SelectOp::create(b, loc, arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OLE, x, c(0)),
-                                    neg, x);
-  return arith::MulFOp::create(b, loc, c(op.getGamma().convertToDouble()), y);
-})
-ELEMENTWISE(LowerCelu, CeluOp, {
-  double alpha = op.getAlpha().convertToDouble();
-  Value e = arith::MulFOp::create(b, loc, c(alpha),
-                                  expMinusOne(b, loc, arith::DivFOp::create(b, loc, x, c(alpha))));
-  return arith::AddFOp::create(b, loc, maxValues(b, loc, x, c(0)), minValues(b, loc, e, c(0)));
-})
-ELEMENTWISE(LowerHardSigmoid, HardSigmoidOp, {
-  Value y = arith::AddFOp::create(b, loc, arith::MulFOp::create(b, loc, x, c(op.getAlpha().convertToDouble())),
-                                  c(op.getBeta().convertToDouble()));
-  return maxValues(b, loc, c(0), minValues(b, loc, c(1), y));
-})
-ELEMENTWISE(LowerHardSwish, HardSwishOp, {
-  Value y = arith::AddFOp::create(b, loc, arith::MulFOp::create(b, loc, x, c(1.0 / 6.0)), c(0.5));
-  return arith::MulFOp::create(b, loc, x, maxValues(b, loc, c(0), minValues(b, loc, c(1), y)));
-})
-ELEMENTWISE(LowerPow, PowOp, {
-  // ONNX computes in the base's type: ints through float (numpy's power,
-  // cast back), float bases with the exponent converted to their type.
-  Value y = args[1];
-  Type f = isFloat ? t : (Type)b.getF64Type();
-  auto toFloat = [&](Value v) -> Value {
-    if (v.getType() == f)
-      return v;
-    if (isa<FloatType>(v.getType()))
-      return arith::ExtFOp::create(b, loc, f, v).getResult();
-    return arith::SIToFPOp::create(b, loc, f, v);
-  };
-  if (isFloat && isa<FloatType>(y.getType()) && y.getType() != t)
-    y = cast<FloatType>(y.getType()).getWidth() > cast<FloatType>(t).getWidth()
-            ? (Value)arith::TruncFOp::create(b, loc, t, y)
-            : (Value)arith::ExtFOp::create(b, loc, t, y);
-  Value r = math::PowFOp::create(b, loc, toFloat(x), toFloat(y));
-  return isFloat ? r : (Value)arith::FPToSIOp::create(b, loc, t, r);
-})
-ELEMENTWISE(LowerMod, ModOp, {
-  Value y = args[1];
-  if (isFloat) {
-    Value r = arith::RemFOp::create(b, loc, x, y); // fmod: the dividend's sign
-    if (op.getFmod())
-      return r;
-    // numpy.mod: move a nonzero remainder to the divisor's sign, and give a
-    // zero one the divisor's sign too.
-    Value zero = c(0);
-    Value nonzero = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::UNE, r, zero);
-    Value differ = arith::XOrIOp::create(b, loc, isNegative(b, loc, r), isNegative(b, loc, y));
-    Value moved = arith::SelectOp::create(b, loc, differ, arith::AddFOp::create(b, loc, r, y), r);
-    return arith::SelectOp::create(b, loc, nonzero, moved,
-                                   math::CopySignOp::create(b, loc, zero, y));
-  }
-  Value r = arith::RemSIOp::create(b, loc, x, y);
-  if (op.getFmod())
-    return r;
-  // The sign of the divisor, as Python's %: add y when r and y differ in sign.
-  Value zero = c(0);
-  Value nonzero = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne, r, zero);
-  Value differ = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne, isNegative(b, loc, r),
-                                       isNegative(b, loc, y));
-  Value fix = arith::AndIOp::create(b, loc, nonzero, differ);
-  return arith::SelectOp::create(b, loc, fix, arith::AddIOp::create(b, loc, r, y), r);
-})
-#undef ELEMENTWISE
-
-/// Converts a scalar between the supported element types (f32, i32, i64)
-/// as a numpy astype does: float to int truncates toward zero.
-Value convertScalar(OpBuilder &b, Location loc, Value v, Type to) {
-  Type from = v.getType();
-  if (from == to)
-    return v;
-  bool fromFloat = isa<FloatType>(from), toFloat = isa<FloatType>(to);
-  if (fromFloat && toFloat)
-    return cast<FloatType>(from).getWidth() < cast<FloatType>(to).getWidth()
-               ? (Value)arith::ExtFOp::create(b, loc, to, v)
-               : (Value)arith::TruncFOp::create(b, loc, to, v);
-  if (fromFloat)
-    return arith::FPToSIOp::create(b, loc, to, v);
-  if (toFloat)
-    return arith::SIToFPOp::create(b, loc, to, v);
-  return from.getIntOrFloatBitWidth() < to.getIntOrFloatBitWidth()
-             ? (Value)arith::ExtSIOp::create(b, loc, to, v)
-             : (Value)arith::TruncIOp::create(b, loc, to, v);
+template <typename OnnxOp>
+void elementwise(const ONNXTypeConverter &tc, RewritePatternSet &patterns,
+                 typename ElementwiseLowering<OnnxOp>::Fn fn, unsigned typeOperand = 0) {
+  patterns.add<ElementwiseLowering<OnnxOp>>(tc, patterns.getContext(), std::move(fn),
+                                            typeOperand);
 }
 
-/// Cast and CastLike: convert the first operand to the result's type.
-template <typename OnnxOp>
-struct LowerCast : OpRewritePattern<OnnxOp> {
-  using OpRewritePattern<OnnxOp>::OpRewritePattern;
-  LogicalResult matchAndRewrite(OnnxOp op, PatternRewriter &rewriter) const override {
-    RankedTensorType outType = typeOf(op->getResult(0));
-    rewriter.replaceOp(op, buildElementwise(rewriter, op.getLoc(), outType, op->getOperand(0),
-                                            [&](OpBuilder &b, Location l, ValueRange a) {
-                                              return convertScalar(b, l, a[0],
-                                                                   outType.getElementType());
-                                            }));
-    return success();
-  }
-};
+/// A float function from the math dialect.
+template <typename MathOp>
+Value math1(const Scalar &s, Value x) {
+  return MathOp::create(s.builder(), s.location(), x);
+}
 
-/// Clip: min(max(x, lo), hi) with either bound optional, as numpy.clip.
-struct LowerClip : OpRewritePattern<ClipOp> {
-  using OpRewritePattern::OpRewritePattern;
-  LogicalResult matchAndRewrite(ClipOp op, PatternRewriter &rewriter) const override {
-    SmallVector<Value> inputs{op.getInput()};
-    bool hasMin = !isNone(op.getMin()), hasMax = !isNone(op.getMax());
-    if (hasMin)
-      inputs.push_back(op.getMin());
-    if (hasMax)
-      inputs.push_back(op.getMax());
-    rewriter.replaceOp(op, buildElementwise(rewriter, op.getLoc(), typeOf(op.getOutput()), inputs,
-                                            [&](OpBuilder &b, Location l, ValueRange a) {
-                                              Value v = a[0];
-                                              if (hasMin)
-                                                v = maxValues(b, l, v, a[1]);
-                                              if (hasMax)
-                                                v = minValues(b, l, v, a.back());
-                                              return v;
-                                            }));
+double f(APFloat v) { return v.convertToDouble(); }
+
+/// The base raised to the exponent, as ONNX computes it: in the base's type,
+/// integers through f64 (numpy's power, cast back).
+Value power(const Scalar &s, Value x, Value y, Type yOnnx) {
+  OpBuilder &b = s.builder();
+  Location loc = s.location();
+  Type work = s.isFloat() ? s.onnxType() : (Type)b.getF64Type();
+  Value r = math::PowFOp::create(b, loc, convertScalar(b, loc, x, s.onnxType(), work),
+                                 convertScalar(b, loc, y, yOnnx, work));
+  return convertScalar(b, loc, r, work, s.onnxType());
+}
+
+/// Python's modulo (the divisor's sign) or C's fmod, for any numeric type.
+Value modulo(const Scalar &s, Value x, Value y, bool fmod) {
+  Value r = s.rem(x, y);
+  if (fmod || s.kind() == ElementKind::Unsigned)
+    return r;
+  OpBuilder &b = s.builder();
+  Location loc = s.location();
+  Value zero = s.constant(0);
+  Value nonzero = s.cmp(CmpKind::NE, r, zero);
+  Value differ = arith::XOrIOp::create(b, loc, s.isNegative(r), s.isNegative(y));
+  Value moved = s.select(arith::AndIOp::create(b, loc, nonzero, differ), s.add(r, y), r);
+  if (!s.isFloat())
+    return moved;
+  // A zero remainder takes the divisor's sign too, as numpy.mod.
+  return s.select(nonzero, moved, math::CopySignOp::create(b, loc, zero, y));
+}
+
+/// x shifted by y bits: arithmetic right shifts for signed types. A shift
+/// by a negative amount or by the width or more gives 0, or -1 for a
+/// negative x shifted right, as ONNX's reference computes it.
+Value shift(const Scalar &s, Value x, Value y, bool left) {
+  OpBuilder &b = s.builder();
+  Location loc = s.location();
+  bool isSigned = s.kind() == ElementKind::Signed;
+  Value shifted = left       ? (Value)arith::ShLIOp::create(b, loc, x, y)
+                  : isSigned ? (Value)arith::ShRSIOp::create(b, loc, x, y)
+                             : (Value)arith::ShRUIOp::create(b, loc, x, y);
+  Value inRange = s.cmp(CmpKind::LT, y, s.constant(s.type().getIntOrFloatBitWidth()));
+  if (isSigned)
+    inRange = arith::AndIOp::create(b, loc, inRange, s.cmp(CmpKind::GE, y, s.constant(0)));
+  Value outside = s.constant(0);
+  if (isSigned && !left)
+    outside = s.select(s.isNegative(x), s.constant(-1), s.constant(0));
+  return s.select(inRange, shifted, outside);
+}
+
+/// The Cast family: from the input's ONNX element type to the result's.
+template <typename CastLike>
+struct CastLowering : ONNXConversion<CastLike> {
+  using Base = ONNXConversion<CastLike>;
+  using Base::Base;
+  LogicalResult matchAndRewrite(CastLike op, typename Base::Adaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    Type from = onnxElementType(op->getOperand(0)), to = onnxElementType(op->getResult(0));
+    SmallVector<OpFoldResult> sizes = sizesOf(rewriter, op.getLoc(), adaptor.getInput());
+    Value r = buildElementwise(rewriter, op.getLoc(), sizes, this->resultType(op).getElementType(),
+                               adaptor.getInput(), [&](OpBuilder &b, Location l, ValueRange a) {
+                                 return convertScalar(b, l, a[0], from, to);
+                               });
+    this->replaceOp(op, rewriter, r);
     return success();
   }
 };
 
 } // namespace
 
-void onnx_mlc::onnx_to_linalg::populateElementwisePatterns(RewritePatternSet &patterns) {
-  patterns.add<LowerAdd, LowerSub, LowerMul, LowerDiv, LowerSum, LowerRelu,
-               LowerSigmoid, LowerTanh, LowerExp, LowerLog, LowerSqrt, LowerNeg,
-               LowerAbs, LowerMax, LowerMin, LowerMean, LowerSign, LowerReciprocal,
-               LowerFloor, LowerCeil, LowerRound, LowerSin, LowerCos, LowerTan, LowerAsin,
-               LowerAcos, LowerAtan, LowerSinh, LowerCosh, LowerAsinh, LowerAcosh,
-               LowerAtanh, LowerErf, LowerSoftsign, LowerSoftplus, LowerLeakyRelu,
-               LowerPRelu, LowerThresholdedRelu, LowerElu, LowerSelu, LowerCelu,
-               LowerHardSigmoid, LowerHardSwish, LowerPow, LowerMod, LowerCast<CastOp>,
-               LowerCast<CastLikeOp>, LowerClip>(patterns.getContext());
+void onnx_mlc::onnx_to_linalg::populateElementwisePatterns(const ONNXTypeConverter &tc,
+                                                           RewritePatternSet &p) {
+  using A = ValueRange;
+  using S = const Scalar &;
+  // Arithmetic.
+  elementwise<AddOp>(tc, p, [](AddOp, S s, A a) { return s.add(a[0], a[1]); });
+  elementwise<SubOp>(tc, p, [](SubOp, S s, A a) { return s.sub(a[0], a[1]); });
+  elementwise<MulOp>(tc, p, [](MulOp, S s, A a) { return s.mul(a[0], a[1]); });
+  elementwise<DivOp>(tc, p, [](DivOp, S s, A a) { return s.div(a[0], a[1]); });
+  elementwise<SumOp>(tc, p, [](SumOp, S s, A a) {
+    Value acc = a[0];
+    for (Value v : a.drop_front())
+      acc = s.add(acc, v);
+    return acc;
+  });
+  elementwise<MaxOp>(tc, p, [](MaxOp, S s, A a) {
+    Value acc = a[0];
+    for (Value v : a.drop_front())
+      acc = s.max(acc, v);
+    return acc;
+  });
+  elementwise<MinOp>(tc, p, [](MinOp, S s, A a) {
+    Value acc = a[0];
+    for (Value v : a.drop_front())
+      acc = s.min(acc, v);
+    return acc;
+  });
+  elementwise<MeanOp>(tc, p, [](MeanOp, S s, A a) {
+    Value acc = a[0];
+    for (Value v : a.drop_front())
+      acc = s.add(acc, v);
+    return s.div(acc, s.constant(a.size()));
+  });
+  elementwise<NegOp>(tc, p, [](NegOp, S s, A a) { return s.neg(a[0]); });
+  elementwise<AbsOp>(tc, p, [](AbsOp, S s, A a) { return s.abs(a[0]); });
+  elementwise<SignOp>(tc, p, [](SignOp, S s, A a) {
+    Value sign = s.select(s.cmp(CmpKind::GT, a[0], s.constant(0)), s.constant(1), s.constant(0));
+    if (s.kind() == ElementKind::Unsigned)
+      return sign;
+    return s.select(s.isNegative(a[0]), s.constant(-1), sign);
+  });
+  elementwise<ReciprocalOp>(tc, p, [](ReciprocalOp, S s, A a) { return s.div(s.constant(1), a[0]); });
+  elementwise<PowOp>(tc, p, [](PowOp op, S s, A a) {
+    return power(s, a[0], a[1], onnxElementType(op.getY()));
+  });
+  elementwise<ModOp>(tc, p, [](ModOp op, S s, A a) { return modulo(s, a[0], a[1], op.getFmod()); });
+  elementwise<ClipOp>(tc, p, [](ClipOp op, S s, A a) {
+    Value v = a[0];
+    size_t next = 1;
+    if (!isNone(op.getMin()))
+      v = s.max(v, a[next++]);
+    if (!isNone(op.getMax()))
+      v = s.min(v, a[next]);
+    return v;
+  });
+
+  // Float functions.
+  elementwise<ExpOp>(tc, p, [](ExpOp, S s, A a) { return math1<math::ExpOp>(s, a[0]); });
+  elementwise<LogOp>(tc, p, [](LogOp, S s, A a) { return math1<math::LogOp>(s, a[0]); });
+  elementwise<SqrtOp>(tc, p, [](SqrtOp, S s, A a) { return math1<math::SqrtOp>(s, a[0]); });
+  elementwise<TanhOp>(tc, p, [](TanhOp, S s, A a) { return math1<math::TanhOp>(s, a[0]); });
+  elementwise<FloorOp>(tc, p, [](FloorOp, S s, A a) { return math1<math::FloorOp>(s, a[0]); });
+  elementwise<CeilOp>(tc, p, [](CeilOp, S s, A a) { return math1<math::CeilOp>(s, a[0]); });
+  elementwise<RoundOp>(tc, p, [](RoundOp, S s, A a) { return math1<math::RoundEvenOp>(s, a[0]); });
+  elementwise<SinOp>(tc, p, [](SinOp, S s, A a) { return math1<math::SinOp>(s, a[0]); });
+  elementwise<CosOp>(tc, p, [](CosOp, S s, A a) { return math1<math::CosOp>(s, a[0]); });
+  elementwise<TanOp>(tc, p, [](TanOp, S s, A a) { return math1<math::TanOp>(s, a[0]); });
+  elementwise<AsinOp>(tc, p, [](AsinOp, S s, A a) { return math1<math::AsinOp>(s, a[0]); });
+  elementwise<AcosOp>(tc, p, [](AcosOp, S s, A a) { return math1<math::AcosOp>(s, a[0]); });
+  elementwise<AtanOp>(tc, p, [](AtanOp, S s, A a) { return math1<math::AtanOp>(s, a[0]); });
+  elementwise<SinhOp>(tc, p, [](SinhOp, S s, A a) { return math1<math::SinhOp>(s, a[0]); });
+  elementwise<CoshOp>(tc, p, [](CoshOp, S s, A a) { return math1<math::CoshOp>(s, a[0]); });
+  elementwise<AsinhOp>(tc, p, [](AsinhOp, S s, A a) { return math1<math::AsinhOp>(s, a[0]); });
+  elementwise<AcoshOp>(tc, p, [](AcoshOp, S s, A a) { return math1<math::AcoshOp>(s, a[0]); });
+  elementwise<AtanhOp>(tc, p, [](AtanhOp, S s, A a) { return math1<math::AtanhOp>(s, a[0]); });
+  elementwise<ErfOp>(tc, p, [](ErfOp, S s, A a) { return math1<math::ErfOp>(s, a[0]); });
+  elementwise<IsNaNOp>(tc, p, [](IsNaNOp, S s, A a) {
+    return s.fromBool(arith::CmpFOp::create(s.builder(), s.location(), arith::CmpFPredicate::UNO,
+                                            a[0], a[0]));
+  });
+  elementwise<IsInfOp>(tc, p, [](IsInfOp op, S s, A a) {
+    OpBuilder &b = s.builder();
+    Location l = s.location();
+    Value inf = s.highest();
+    Value pos = s.cmp(CmpKind::EQ, a[0], inf);
+    Value neg = s.cmp(CmpKind::EQ, a[0], s.lowest());
+    Value no = arith::ConstantIntOp::create(b, l, 0, 1);
+    Value r = arith::OrIOp::create(b, l, op.getDetectPositive() ? pos : no,
+                                   op.getDetectNegative() ? neg : no);
+    return s.fromBool(r);
+  });
+
+  // Activations.
+  elementwise<ReluOp>(tc, p, [](ReluOp, S s, A a) { return s.max(a[0], s.constant(0)); });
+  elementwise<SigmoidOp>(tc, p, [](SigmoidOp, S s, A a) { return applyActivation(s, "Sigmoid", a[0]); });
+  elementwise<SoftsignOp>(tc, p, [](SoftsignOp, S s, A a) {
+    return s.div(a[0], s.add(s.constant(1), s.abs(a[0])));
+  });
+  elementwise<SoftplusOp>(tc, p, [](SoftplusOp, S s, A a) {
+    return math1<math::LogOp>(s, s.add(math1<math::ExpOp>(s, a[0]), s.constant(1)));
+  });
+  elementwise<LeakyReluOp>(tc, p, [](LeakyReluOp op, S s, A a) {
+    return s.select(s.isNegative(a[0]), s.mul(a[0], s.constant(f(op.getAlpha()))), a[0]);
+  });
+  elementwise<PReluOp>(tc, p, [](PReluOp, S s, A a) {
+    return s.select(s.isNegative(a[0]), s.mul(a[0], a[1]), a[0]);
+  });
+  elementwise<ThresholdedReluOp>(tc, p, [](ThresholdedReluOp op, S s, A a) {
+    return s.select(s.cmp(CmpKind::GT, a[0], s.constant(f(op.getAlpha()))), a[0], s.constant(0));
+  });
+  elementwise<EluOp>(tc, p, [](EluOp op, S s, A a) {
+    Value neg = s.mul(s.constant(f(op.getAlpha())), expMinusOne(s, a[0]));
+    return s.select(s.isNegative(a[0]), neg, a[0]);
+  });
+  elementwise<SeluOp>(tc, p, [](SeluOp op, S s, A a) {
+    Value neg = s.mul(s.constant(f(op.getAlpha())), expMinusOne(s, a[0]));
+    Value y = s.select(s.cmp(CmpKind::LE, a[0], s.constant(0)), neg, a[0]);
+    return s.mul(s.constant(f(op.getGamma())), y);
+  });
+  elementwise<CeluOp>(tc, p, [](CeluOp op, S s, A a) {
+    double alpha = f(op.getAlpha());
+    Value e = s.mul(s.constant(alpha), expMinusOne(s, s.div(a[0], s.constant(alpha))));
+    return s.add(s.max(a[0], s.constant(0)), s.min(e, s.constant(0)));
+  });
+  elementwise<HardSigmoidOp>(tc, p, [](HardSigmoidOp op, S s, A a) {
+    Value y = s.add(s.mul(a[0], s.constant(f(op.getAlpha()))), s.constant(f(op.getBeta())));
+    return s.max(s.constant(0), s.min(s.constant(1), y));
+  });
+  elementwise<HardSwishOp>(tc, p, [](HardSwishOp, S s, A a) {
+    Value y = s.add(s.mul(a[0], s.constant(1.0 / 6.0)), s.constant(0.5));
+    return s.mul(a[0], s.max(s.constant(0), s.min(s.constant(1), y)));
+  });
+  elementwise<GeluOp>(tc, p, [](GeluOp op, S s, A a) {
+    Value x = a[0];
+    Value inner;
+    if (op.getApproximate() == "tanh") {
+      Value cube = s.mul(s.mul(x, x), x);
+      Value t = s.mul(s.constant(std::sqrt(2.0 / M_PI)), s.add(x, s.mul(s.constant(0.044715), cube)));
+      inner = math1<math::TanhOp>(s, t);
+    } else {
+      inner = math1<math::ErfOp>(s, s.mul(x, s.constant(M_SQRT1_2)));
+    }
+    return s.mul(s.mul(s.constant(0.5), x), s.add(s.constant(1), inner));
+  });
+  elementwise<MishOp>(tc, p, [](MishOp, S s, A a) {
+    Value sp = math1<math::LogOp>(s, s.add(math1<math::ExpOp>(s, a[0]), s.constant(1)));
+    return s.mul(a[0], math1<math::TanhOp>(s, sp));
+  });
+  elementwise<SwishOp>(tc, p, [](SwishOp op, S s, A a) {
+    return s.mul(a[0], applyActivation(s, "Sigmoid", s.mul(s.constant(f(op.getAlpha())), a[0])));
+  });
+  elementwise<ShrinkOp>(tc, p, [](ShrinkOp op, S s, A a) {
+    Value lambd = s.constant(f(op.getLambd())), bias = s.constant(f(op.getBias()));
+    Value below = s.cmp(CmpKind::LT, a[0], s.neg(lambd));
+    Value above = s.cmp(CmpKind::GT, a[0], lambd);
+    return s.select(below, s.add(a[0], bias),
+                    s.select(above, s.sub(a[0], bias), s.constant(0)));
+  });
+
+  // Comparisons and logic: the Scalar is the operands', the result a bool.
+  elementwise<EqualOp>(tc, p, [](EqualOp, S s, A a) { return s.fromBool(s.cmp(CmpKind::EQ, a[0], a[1])); });
+  elementwise<LessOp>(tc, p, [](LessOp, S s, A a) { return s.fromBool(s.cmp(CmpKind::LT, a[0], a[1])); });
+  elementwise<LessOrEqualOp>(tc, p, [](LessOrEqualOp, S s, A a) {
+    return s.fromBool(s.cmp(CmpKind::LE, a[0], a[1]));
+  });
+  elementwise<GreaterOp>(tc, p, [](GreaterOp, S s, A a) { return s.fromBool(s.cmp(CmpKind::GT, a[0], a[1])); });
+  elementwise<GreaterOrEqualOp>(tc, p, [](GreaterOrEqualOp, S s, A a) {
+    return s.fromBool(s.cmp(CmpKind::GE, a[0], a[1]));
+  });
+  elementwise<AndOp>(tc, p, [](AndOp, S s, A a) {
+    return (Value)arith::AndIOp::create(s.builder(), s.location(), a[0], a[1]);
+  });
+  elementwise<OrOp>(tc, p, [](OrOp, S s, A a) {
+    return (Value)arith::OrIOp::create(s.builder(), s.location(), a[0], a[1]);
+  });
+  elementwise<XorOp>(tc, p, [](XorOp, S s, A a) {
+    return (Value)arith::XOrIOp::create(s.builder(), s.location(), a[0], a[1]);
+  });
+  elementwise<NotOp>(tc, p, [](NotOp, S s, A a) {
+    return (Value)arith::XOrIOp::create(s.builder(), s.location(), a[0], s.constant(1));
+  });
+  elementwise<WhereOp>(tc, p, [](WhereOp, S s, A a) {
+    Value cond = arith::CmpIOp::create(s.builder(), s.location(), arith::CmpIPredicate::ne, a[0],
+                                       arith::ConstantIntOp::create(s.builder(), s.location(), 0, 8));
+    return s.select(cond, a[1], a[2]);
+  }, /*typeOperand=*/1);
+
+  // Bitwise ops, on the stored bits.
+  elementwise<BitwiseAndOp>(tc, p, [](BitwiseAndOp, S s, A a) {
+    return (Value)arith::AndIOp::create(s.builder(), s.location(), a[0], a[1]);
+  });
+  elementwise<BitwiseOrOp>(tc, p, [](BitwiseOrOp, S s, A a) {
+    return (Value)arith::OrIOp::create(s.builder(), s.location(), a[0], a[1]);
+  });
+  elementwise<BitwiseXorOp>(tc, p, [](BitwiseXorOp, S s, A a) {
+    return (Value)arith::XOrIOp::create(s.builder(), s.location(), a[0], a[1]);
+  });
+  elementwise<BitwiseNotOp>(tc, p, [](BitwiseNotOp, S s, A a) {
+    return (Value)arith::XOrIOp::create(s.builder(), s.location(), a[0], s.constant(-1));
+  });
+  elementwise<BitShiftOp>(tc, p, [](BitShiftOp op, S s, A a) {
+    return shift(s, a[0], a[1], op.getDirection() == "LEFT");
+  });
+
+  p.add<CastLowering<CastOp>, CastLowering<CastLikeOp>>(tc, p.getContext());
 }

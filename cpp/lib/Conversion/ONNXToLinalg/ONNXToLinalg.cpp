@@ -1,18 +1,18 @@
 //===- ONNXToLinalg.cpp - Lower ONNX ops to linalg on tensors -------------===//
 //
 // The pass only assembles the per-family pattern sets (Elementwise.cpp,
-// Contraction.cpp, ...). Every pattern may assume what `whyNotLowerable`
-// verified before any rewrite: ranked, static tensor types of a supported
-// element type. Dynamic dimensions are rejected up front with a clear
-// message until the lowering learns them.
+// Contraction.cpp, ...) and runs them as a dialect conversion whose type
+// converter maps ONNX tensors to storage types (Utils.h). Legality comes
+// from the patterns: an op is supported when a pattern converts it, and a
+// pattern that declines says why. Every op that stays is reported, each
+// naming its node, op, domain and opset, and nothing is left half-lowered.
 //
 //===----------------------------------------------------------------------===//
 #include "Utils.h"
 #include "onnx_mlc/Conversion/Passes.h"
-#include "onnx_mlc/Dialect/ONNX/ONNXShapeHelpers.h"
 
-#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
-#include "llvm/ADT/StringSet.h"
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+#include "mlir/Dialect/Func/Transforms/FuncConversions.h"
 #include "llvm/Support/FormatVariadic.h"
 
 namespace onnx_mlc {
@@ -26,10 +26,6 @@ using namespace onnx_mlc::onnx;
 using namespace onnx_mlc::onnx_to_linalg;
 
 namespace {
-
-//===----------------------------------------------------------------------===//
-// The pass.
-//===----------------------------------------------------------------------===//
 
 /// "node 'conv1' (Conv, domain ai.onnx, opset 9)" for diagnostics.
 std::string describeNode(Operation *op) {
@@ -52,107 +48,132 @@ std::string describeNode(Operation *op) {
          (opset < 0 ? std::string("?") : std::to_string(opset)) + ")";
 }
 
-bool isSupportedElementType(Type t) {
-  // Booleans wait for a byte-sized storage type: memrefs of i1 do not lower.
-  return t.isF32() || t.isSignlessInteger(64) || t.isSignlessInteger(32);
-}
-
-/// Returns why `op` cannot be lowered yet, or an empty string.
-std::string whyNotLowerable(Operation *op, const llvm::StringSet<> &lowered) {
-  if (isa<OpaqueOp>(op))
-    return "operator is not supported";
-  if (!lowered.contains(op->getName().getStringRef()))
-    return "operator is not supported by the compiler yet";
+/// Why the types of `op` keep it from being lowered, or "".
+std::string typeProblem(Operation *op) {
   for (Value v : llvm::concat<Value>(op->getOperands(), op->getResults())) {
     // An unused result (Dropout's mask at inference) is never materialized.
     if (isa<NoneType>(v.getType()) || (isa<OpResult>(v) && v.use_empty()))
       continue;
-    auto t = dyn_cast<RankedTensorType>(v.getType());
+    auto t = dyn_cast<TensorType>(v.getType());
     if (!t)
-      return "a value of unknown rank remains after shape inference";
-    if (!t.hasStaticShape())
-      return "dynamic dimensions are not supported yet (type " +
-             llvm::formatv("{0}", t).str() + ")";
-    if (!isSupportedElementType(t.getElementType()))
+      return "values of type " + llvm::formatv("{0}", v.getType()).str() + " are not supported";
+    if (!storageType(t.getElementType()))
       return "element type " + llvm::formatv("{0}", t.getElementType()).str() +
-             " is not supported yet";
+             " is not supported";
+    if (!t.hasRank())
+      return "a value of unknown rank remains after shape inference";
   }
-  if (auto bn = dyn_cast<BatchNormalizationOp>(op); bn && bn.getTrainingMode())
-    return "training mode is not supported";
-  if (auto pool = dyn_cast<MaxPoolOp>(op); pool && !pool.getIndices().use_empty())
-    return "the Indices output is not supported yet";
-  if (auto pool = dyn_cast<MaxPoolOp>(op); pool && pool.getStorageOrder())
-    return "storage_order = 1 is not supported yet";
-  if (auto d = dyn_cast<DropoutOp>(op)) {
-    Value training = d.getTrainingMode();
-    DenseElementsAttr mode = isNone(training) ? nullptr : getConstantValue(training);
-    if (!isNone(training) && (!mode || mode.getSplatValue<bool>()))
-      return "training mode is not supported";
-    if (!d.getMask().use_empty())
-      return "the mask output is not supported yet";
-  }
-  if (auto bn = dyn_cast<BatchNormalizationOp>(op);
-      bn && (!bn.getRunningMean().use_empty() || !bn.getRunningVar().use_empty()))
-    return "the running_mean and running_var outputs are not supported";
-  if (op->getName().getStringRef().starts_with("onnx.Reduce") && op->getNumOperands() == 2 &&
-      !isNone(op->getOperand(1)) && !getConstantInts(op->getOperand(1)))
-    return "axes that are not a compile-time constant are not supported yet";
-  if (isa<ConstantOfShapeOp>(op) && !getConstantValue(op->getOperand(0)))
-    return "a shape that is not a compile-time constant is not supported yet";
   return "";
+}
+
+/// Records the ONNX-level signature of @main_graph before its types become
+/// storage types: the C ABI reports ONNX element types (bool, uint8, ...).
+void recordSignature(ModuleOp module) {
+  auto fn = module.lookupSymbol<func::FuncOp>("main_graph");
+  if (!fn)
+    return;
+  auto types = [&](TypeRange range) {
+    SmallVector<Attribute> attrs;
+    for (Type t : range)
+      attrs.push_back(TypeAttr::get(t));
+    return ArrayAttr::get(module.getContext(), attrs);
+  };
+  if (!fn->hasAttr("mlc.input_types"))
+    fn->setAttr("mlc.input_types", types(fn.getArgumentTypes()));
+  if (!fn->hasAttr("mlc.output_types"))
+    fn->setAttr("mlc.output_types", types(fn.getResultTypes()));
 }
 
 struct ConvertONNXToLinalgPass
     : onnx_mlc::impl::ConvertONNXToLinalgPassBase<ConvertONNXToLinalgPass> {
   void runOnOperation() override {
     ModuleOp module = getOperation();
-    RewritePatternSet patterns(&getContext());
-    populateONNXToLinalgPatterns(patterns);
+    MLIRContext *ctx = &getContext();
+    ONNXTypeConverter converter;
+    RewritePatternSet patterns(ctx);
+    populateONNXToLinalgPatterns(converter, patterns);
+    populateFunctionOpInterfaceTypeConversionPattern<func::FuncOp>(patterns, converter);
+    populateReturnOpTypeConversionPattern(patterns, converter);
+    populateCallOpTypeConversionPattern(patterns, converter);
 
-    llvm::StringSet<> lowered;
+    llvm::DenseSet<OperationName> lowered;
     for (const auto &pattern : patterns.getNativePatterns())
       if (std::optional<OperationName> root = pattern->getRootKind())
-        lowered.insert(root->getStringRef());
-    bool ok = true;
+        lowered.insert(*root);
+    FrozenRewritePatternSet frozen(std::move(patterns));
+
+    // Ops whose kind or types rule them out are known before converting.
+    llvm::DenseMap<Operation *, std::string> refused;
     module.walk([&](Operation *op) {
       if (!isa<ONNXDialect>(op->getDialect()) || isa<NoneOp>(op))
         return;
-      std::string why = whyNotLowerable(op, lowered);
-      if (!why.empty()) {
-        op->emitError() << describeNode(op) << ": " << why;
-        ok = false;
-      }
+      std::string why;
+      if (isa<OpaqueOp>(op))
+        why = "operator is not supported";
+      else if (!lowered.contains(op->getName()))
+        why = "operator is not supported by the compiler yet";
+      else
+        why = typeProblem(op);
+      if (!why.empty())
+        refused[op] = why;
+    });
+
+    recordSignature(module);
+    ConversionTarget target(*ctx);
+    target.addLegalDialect<arith::ArithDialect, linalg::LinalgDialect, math::MathDialect,
+                           tensor::TensorDialect, affine::AffineDialect, scf::SCFDialect,
+                           cf::ControlFlowDialect, bufferization::BufferizationDialect>();
+    target.addLegalOp<ModuleOp, NoneOp>();
+    // Ops whose types cannot be converted are left alone (and reported):
+    // no pattern may see them.
+    target.addDynamicallyLegalDialect<ONNXDialect>(
+        [](Operation *op) { return !typeProblem(op).empty(); });
+    target.addDynamicallyLegalOp<func::FuncOp>([&](func::FuncOp fn) {
+      return converter.isSignatureLegal(fn.getFunctionType()) &&
+             converter.isLegal(&fn.getBody());
+    });
+    target.addDynamicallyLegalOp<func::ReturnOp, func::CallOp>(
+        [&](Operation *op) { return converter.isLegal(op); });
+
+    // An analysis first, so that every op that would fail is reported, not
+    // only the first.
+    DenseSet<Operation *> legalizable;
+    ConversionConfig analysis;
+    analysis.legalizableOps = &legalizable;
+    if (failed(applyAnalysisConversion(module, target, frozen, analysis)))
+      return signalPassFailure();
+    bool ok = true;
+    module.walk([&](Operation *op) {
+      if (!isa<ONNXDialect>(op->getDialect()) || isa<NoneOp>(op) ||
+          (legalizable.contains(op) && !refused.count(op)))
+        return;
+      std::string why = refused.lookup(op);
+      if (why.empty())
+        why = converter.failureOf(op).str();
+      op->emitError() << describeNode(op) << ": " << (why.empty() ? "could not be lowered" : why);
+      ok = false;
     });
     if (!ok)
       return signalPassFailure();
 
-    GreedyRewriteConfig config;
-    config.setUseTopDownTraversal(true);
-    if (failed(applyPatternsGreedily(module, std::move(patterns), config)))
+    if (failed(applyFullConversion(module, target, frozen)))
       return signalPassFailure();
-    WalkResult left = module.walk([&](Operation *op) {
-      if (isa<NoneOp>(op) && op->use_empty()) {
+    module.walk([](NoneOp op) {
+      if (op->use_empty())
         op->erase();
-        return WalkResult::skip();
-      }
-      if (isa<ONNXDialect>(op->getDialect())) {
-        op->emitError() << describeNode(op) << ": could not be lowered";
-        return WalkResult::interrupt();
-      }
-      return WalkResult::advance();
     });
-    if (left.wasInterrupted())
-      signalPassFailure();
   }
 };
 
 } // namespace
 
-void onnx_mlc::populateONNXToLinalgPatterns(RewritePatternSet &patterns) {
-  populateElementwisePatterns(patterns);
-  populateContractionPatterns(patterns);
-  populateReductionPatterns(patterns);
-  populatePoolingPatterns(patterns);
-  populateNormalizationPatterns(patterns);
-  populateDataMovementPatterns(patterns);
+void onnx_mlc::populateONNXToLinalgPatterns(const ONNXTypeConverter &converter,
+                                            RewritePatternSet &patterns) {
+  populateElementwisePatterns(converter, patterns);
+  populateContractionPatterns(converter, patterns);
+  populateReductionPatterns(converter, patterns);
+  populatePoolingPatterns(converter, patterns);
+  populateNormalizationPatterns(converter, patterns);
+  populateDataMovementPatterns(converter, patterns);
+  populateConstantPatterns(converter, patterns);
 }

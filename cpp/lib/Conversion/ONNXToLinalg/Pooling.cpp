@@ -1,5 +1,7 @@
-//===- Pooling.cpp - Pooling ops to window reductions -----------------------===//
+//===- Pooling.cpp - Pooling ops to window reductions ---------------------===//
 #include "Utils.h"
+
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
 
 using namespace mlir;
 using namespace onnx_mlc::onnx;
@@ -7,13 +9,11 @@ using namespace onnx_mlc::onnx_to_linalg;
 
 namespace {
 
-//===----------------------------------------------------------------------===//
-// Pooling and normalization.
-//===----------------------------------------------------------------------===//
+using Sizes = SmallVector<OpFoldResult>;
 
 /// A window reduction over the spatial dims of a padded N,C,spatial input:
 /// out[n,c,o] = combine over k of in[n,c,o*s+k*d].
-Value windowReduce(OpBuilder &b, Location loc, Value padded, RankedTensorType outType,
+Value windowReduce(OpBuilder &b, Location loc, Value padded, ArrayRef<OpFoldResult> outSizes,
                    const WindowGeometry &g, Value init,
                    function_ref<Value(OpBuilder &, Location, Value, Value)> combine) {
   MLIRContext *ctx = b.getContext();
@@ -27,145 +27,218 @@ Value windowReduce(OpBuilder &b, Location loc, Value padded, RankedTensorType ou
     outExprs.push_back(d(2 + i));
   }
   // The window operand only gives the reduction loops their extent.
-  Value window = tensor::EmptyOp::create(b, loc, g.kernel, outType.getElementType());
+  Value window = tensor::EmptyOp::create(b, loc, g.kernel, init.getType());
   SmallVector<AffineMap> maps{AffineMap::get(numDims, 0, inExprs, ctx),
                               AffineMap::get(numDims, 0, winExprs, ctx),
                               AffineMap::get(numDims, 0, outExprs, ctx)};
   SmallVector<utils::IteratorType> iters(2 + spatial, utils::IteratorType::parallel);
   iters.append(spatial, utils::IteratorType::reduction);
-  return linalg::GenericOp::create(
-             b, loc, outType, ValueRange{padded, window},
-             filledTensor(b, loc, outType, init), maps, iters,
-             [&](OpBuilder &nb, Location l, ValueRange a) {
-               linalg::YieldOp::create(nb, l, combine(nb, l, a[2], a[0]));
-             })
+  Value acc = filledTensor(b, loc, outSizes, init);
+  return linalg::GenericOp::create(b, loc, acc.getType(), ValueRange{padded, window}, acc, maps,
+                                   iters,
+                                   [&](OpBuilder &nb, Location l, ValueRange a) {
+                                     linalg::YieldOp::create(nb, l, combine(nb, l, a[2], a[0]));
+                                   })
       .getResult(0);
 }
 
-/// End padding that also covers windows which ceil_mode lets run past the
-/// padded input.
-SmallVector<int64_t> endPadding(ArrayRef<int64_t> inSizes, const WindowGeometry &g) {
-  int64_t n = inSizes.size();
-  SmallVector<int64_t> high;
-  for (int64_t i = 0; i < n; ++i) {
-    int64_t needed = (g.outSizes[i] - 1) * g.strides[i] +
-                     (g.kernel[i] - 1) * g.dilations[i] + 1 - g.pads[i] - inSizes[i];
-    high.push_back(std::max(g.pads[n + i], needed));
-  }
-  return high;
-}
-
+/// The geometry of a pooling op over its (converted) input, and the input
+/// padded so that every window, including those ceil_mode lets run past the
+/// end, reads inside it.
 template <typename PoolOp>
-std::optional<WindowGeometry> poolGeometry(PoolOp op) {
-  std::string error;
-  return computeWindowGeometry(typeOf(op.getX()).getShape().drop_front(2),
-                               op.getKernelShape(), op.getStrides(), op.getDilations(),
-                               op.getPads(), op.getAutoPad(), op.getCeilMode() != 0, error);
+LogicalResult padForWindows(PoolOp op, Value x, OpBuilder &b, Value padValue,
+                            WindowGeometry &g, Value &padded, std::string &error) {
+  Location loc = op.getLoc();
+  Sizes in = sizesOf(b, loc, x);
+  DimBuilder dims(b, loc);
+  FailureOr<WindowGeometry> geometry = computeWindowGeometry(
+      dims, ArrayRef(in).drop_front(2), op.getKernelShape(), op.getStrides(), op.getDilations(),
+      op.getPads(), op.getAutoPad(), op.getCeilMode() != 0, error);
+  if (failed(geometry))
+    return failure();
+  g = *geometry;
+  int64_t n = g.kernel.size();
+  Sizes lo{b.getIndexAttr(0), b.getIndexAttr(0)}, hi(lo);
+  for (int64_t i = 0; i < n; ++i) {
+    OpFoldResult span = dims.constant((g.kernel[i] - 1) * g.dilations[i] + 1);
+    OpFoldResult needed = dims.sub(
+        dims.add(dims.mul(dims.sub(g.outSizes[i], dims.constant(1)), dims.constant(g.strides[i])),
+                 span),
+        dims.add(g.pads[i], in[i + 2]));
+    lo.push_back(g.pads[i]);
+    hi.push_back(dims.max(g.pads[n + i], needed));
+  }
+  padded = padTensor(b, loc, x, lo, hi, padValue);
+  return success();
 }
 
-struct LowerMaxPool : OpRewritePattern<MaxPoolOp> {
-  using OpRewritePattern::OpRewritePattern;
-  LogicalResult matchAndRewrite(MaxPoolOp op, PatternRewriter &rewriter) const override {
+struct MaxPoolLowering : ONNXConversion<MaxPoolOp> {
+  using ONNXConversion::ONNXConversion;
+  LogicalResult matchAndRewrite(MaxPoolOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
     if (!op.getIndices().use_empty())
-      return failure();
-    std::optional<WindowGeometry> g = poolGeometry(op);
-    if (!g)
-      return failure();
+      return unsupported(op, rewriter, "the Indices output is not supported yet");
+    if (op.getStorageOrder())
+      return unsupported(op, rewriter, "storage_order = 1 is not supported yet");
     Location loc = op.getLoc();
-    RankedTensorType outType = typeOf(op.getY());
-    ArrayRef<int64_t> inSizes = typeOf(op.getX()).getShape().drop_front(2);
-    Value lowest = lowestConst(rewriter, loc, outType.getElementType());
-    Value padded = padSpatial(rewriter, loc, op.getX(),
-                              ArrayRef(g->pads).take_front(inSizes.size()),
-                              endPadding(inSizes, *g), lowest);
-    Value r = windowReduce(rewriter, loc, padded, outType, *g, lowest, maxValues);
-    rewriter.replaceAllUsesWith(op.getY(), r);
-    rewriter.eraseOp(op);
-    return success();
-  }
-};
-
-struct LowerAveragePool : OpRewritePattern<AveragePoolOp> {
-  using OpRewritePattern::OpRewritePattern;
-  LogicalResult matchAndRewrite(AveragePoolOp op, PatternRewriter &rewriter) const override {
-    std::optional<WindowGeometry> g = poolGeometry(op);
-    if (!g)
-      return failure();
-    Location loc = op.getLoc();
-    RankedTensorType outType = typeOf(op.getY());
-    Type elem = outType.getElementType();
-    ArrayRef<int64_t> inSizes = typeOf(op.getX()).getShape().drop_front(2);
-    int64_t n = inSizes.size();
-    Value zero = scalarConst(rewriter, loc, elem, 0);
-    Value padded = padSpatial(rewriter, loc, op.getX(), ArrayRef(g->pads).take_front(n),
-                              endPadding(inSizes, *g), zero);
-    Value sum = windowReduce(rewriter, loc, padded, outType, *g, zero, addValues);
-
-    // Divisors per output position: the window positions inside the input
-    // (or inside the explicitly padded input, with count_include_pad).
-    bool includePad = op.getCountIncludePad() != 0;
-    SmallVector<int64_t> spatialOut(g->outSizes);
-    SmallVector<float> divisors(ShapedType::getNumElements(spatialOut), 1.0f);
-    for (int64_t flat = 0; flat < (int64_t)divisors.size(); ++flat) {
-      int64_t rest = flat, count = 1;
-      for (int64_t i = n - 1; i >= 0; --i) {
-        int64_t o = rest % spatialOut[i];
-        rest /= spatialOut[i];
-        int64_t lo = includePad ? -g->pads[i] : 0;
-        int64_t hi = includePad ? inSizes[i] + g->pads[n + i] : inSizes[i];
-        int64_t c = 0;
-        for (int64_t k = 0; k < g->kernel[i]; ++k) {
-          int64_t p = o * g->strides[i] - g->pads[i] + k * g->dilations[i];
-          c += p >= lo && p < hi;
-        }
-        count *= std::max<int64_t>(c, 1);
-      }
-      divisors[flat] = (float)count;
-    }
-    auto divType = RankedTensorType::get(spatialOut, elem);
-    Value div = arith::ConstantOp::create(
-        rewriter, loc, DenseElementsAttr::get(divType, ArrayRef<float>(divisors)));
-    Value r = buildElementwise(rewriter, loc, outType, ValueRange{sum, div},
-                               [](OpBuilder &b, Location l, ValueRange a) {
-                                 return arith::DivFOp::create(b, l, a[0], a[1]);
-                               });
-    rewriter.replaceOp(op, r);
-    return success();
-  }
-};
-
-/// GlobalAveragePool and GlobalMaxPool: a reduction over the spatial dims.
-template <typename PoolOp, bool Average>
-struct LowerGlobalPool : OpRewritePattern<PoolOp> {
-  using OpRewritePattern<PoolOp>::OpRewritePattern;
-  LogicalResult matchAndRewrite(PoolOp op, PatternRewriter &rewriter) const override {
-    Location loc = op.getLoc();
-    RankedTensorType inType = typeOf(op.getX());
-    Type elem = inType.getElementType();
-    SmallVector<int64_t> axes;
-    int64_t count = 1;
-    for (int64_t d = 2; d < inType.getRank(); ++d) {
-      axes.push_back(d);
-      count *= inType.getDimSize(d);
-    }
-    Value r = Average ? buildReduction(rewriter, loc, op.getX(), axes,
-                                       scalarConst(rewriter, loc, elem, 0), addValues)
-                      : buildReduction(rewriter, loc, op.getX(), axes,
-                                       lowestConst(rewriter, loc, elem), maxValues);
-    if (Average)
-      r = buildElementwise(rewriter, loc, typeOf(op.getY()), r,
-                           [&](OpBuilder &b, Location l, ValueRange a) {
-                             return arith::DivFOp::create(
-                                 b, l, a[0], scalarConst(b, l, elem, (double)count));
+    Type onnxElem = onnxElementType(op.getX());
+    Scalar s(rewriter, loc, onnxElem);
+    WindowGeometry g;
+    Value padded;
+    std::string error;
+    if (failed(padForWindows(op, adaptor.getX(), rewriter, s.lowest(), g, padded, error)))
+      return unsupported(op, rewriter, error);
+    Sizes out{tensor::getMixedSize(rewriter, loc, adaptor.getX(), 0),
+              tensor::getMixedSize(rewriter, loc, adaptor.getX(), 1)};
+    out.append(g.outSizes);
+    Value r = windowReduce(rewriter, loc, padded, out, g, s.lowest(),
+                           [&](OpBuilder &b, Location l, Value acc, Value x) {
+                             return Scalar(b, l, onnxElem).max(acc, x);
                            });
-    rewriter.replaceOp(op, r);
+    this->replaceOp(op, rewriter, {r, Value()});
+    return success();
+  }
+};
+
+/// AveragePool and LpPool: a sum of (powers of) the window, then divided by
+/// the count of positions (inside the input, or the explicitly padded input
+/// with count_include_pad), or raised to 1/p.
+template <typename PoolOp>
+struct SumPoolLowering : ONNXConversion<PoolOp> {
+  using Base = ONNXConversion<PoolOp>;
+  using Base::Base;
+  LogicalResult matchAndRewrite(PoolOp op, typename Base::Adaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Type onnxElem = onnxElementType(op.getX());
+    Type elem = this->resultType(op).getElementType();
+    Scalar s(rewriter, loc, onnxElem);
+    constexpr bool isLp = std::is_same_v<PoolOp, LpPoolOp>;
+    double p = 1.0;
+    if constexpr (isLp)
+      p = (double)op.getP();
+    Value x = adaptor.getX();
+    Sizes inSizes = sizesOf(rewriter, loc, x);
+    if (isLp)
+      x = buildElementwise(rewriter, loc, inSizes, elem, x, [&](OpBuilder &b, Location l, ValueRange a) {
+        Scalar sc(b, l, onnxElem);
+        return (Value)math::PowFOp::create(b, l, sc.abs(a[0]), sc.constant(p));
+      });
+    WindowGeometry g;
+    Value padded;
+    std::string error;
+    if (failed(padForWindows(op, x, rewriter, s.constant(0), g, padded, error)))
+      return this->unsupported(op, rewriter, error);
+    Sizes out{inSizes[0], inSizes[1]};
+    out.append(g.outSizes);
+    Value sum = windowReduce(rewriter, loc, padded, out, g, s.constant(0),
+                             [&](OpBuilder &b, Location l, Value acc, Value v) {
+                               return Scalar(b, l, onnxElem).add(acc, v);
+                             });
+    Value r;
+    if (isLp) {
+      r = buildElementwise(rewriter, loc, out, elem, sum, [&](OpBuilder &b, Location l, ValueRange a) {
+        Scalar sc(b, l, onnxElem);
+        return (Value)math::PowFOp::create(b, l, a[0], sc.constant(1.0 / p));
+      });
+    } else {
+      bool includePad = false;
+      if constexpr (!isLp)
+        includePad = op.getCountIncludePad() != 0;
+      int64_t n = g.kernel.size();
+      SmallVector<Value> pads, sizes;
+      for (OpFoldResult v : g.pads)
+        pads.push_back(indexValue(rewriter, loc, v));
+      for (int64_t i = 0; i < n; ++i)
+        sizes.push_back(indexValue(rewriter, loc, inSizes[i + 2]));
+      r = buildElementwise(rewriter, loc, out, elem, sum, [&](OpBuilder &b, Location l, ValueRange a) {
+        // Per spatial dim, the number of window taps k in [0, K) whose
+        // position o*s - pad + k*d falls inside [lo, hi).
+        Value count = arith::ConstantIndexOp::create(b, l, 1);
+        auto c = [&](int64_t v) { return arith::ConstantIndexOp::create(b, l, v); };
+        for (int64_t i = 0; i < n; ++i) {
+          Value o = linalg::IndexOp::create(b, l, 2 + i);
+          Value start = arith::SubIOp::create(b, l, arith::MulIOp::create(b, l, o, c(g.strides[i])),
+                                              pads[i]);
+          Value lo = includePad ? (Value)arith::SubIOp::create(b, l, c(0), pads[i]) : (Value)c(0);
+          Value hi = includePad ? (Value)arith::AddIOp::create(b, l, sizes[i], pads[n + i]) : sizes[i];
+          Value dil = c(g.dilations[i]);
+          // k >= ceil((lo - start) / d) and k <= floor((hi - 1 - start) / d).
+          Value kMin = arith::MaxSIOp::create(
+              b, l, c(0), arith::CeilDivSIOp::create(b, l, arith::SubIOp::create(b, l, lo, start), dil));
+          Value kMax = arith::MinSIOp::create(
+              b, l, c(g.kernel[i] - 1),
+              arith::FloorDivSIOp::create(
+                  b, l, arith::SubIOp::create(b, l, arith::SubIOp::create(b, l, hi, c(1)), start), dil));
+          Value taps = arith::MaxSIOp::create(
+              b, l, c(1), arith::AddIOp::create(b, l, arith::SubIOp::create(b, l, kMax, kMin), c(1)));
+          count = arith::MulIOp::create(b, l, count, taps);
+        }
+        Scalar sc(b, l, onnxElem);
+        Value n64 = arith::IndexCastOp::create(b, l, b.getI64Type(), count);
+        return sc.div(a[0], convertScalar(b, l, n64, b.getI64Type(), onnxElem));
+      });
+    }
+    this->replaceOp(op, rewriter, r);
+    return success();
+  }
+};
+
+/// GlobalAveragePool, GlobalMaxPool and GlobalLpPool: a reduction over the
+/// spatial dims.
+template <typename PoolOp>
+struct GlobalPoolLowering : ONNXConversion<PoolOp> {
+  using Base = ONNXConversion<PoolOp>;
+  using Base::Base;
+  LogicalResult matchAndRewrite(PoolOp op, typename Base::Adaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value x = adaptor.getX();
+    Type onnxElem = onnxElementType(op.getX());
+    Type elem = this->resultType(op).getElementType();
+    Scalar s(rewriter, loc, onnxElem);
+    int64_t rank = typeOf(x).getRank();
+    Sizes inSizes = sizesOf(rewriter, loc, x);
+    SmallVector<int64_t> axes;
+    Value count = arith::ConstantIndexOp::create(rewriter, loc, 1);
+    for (int64_t d = 2; d < rank; ++d) {
+      axes.push_back(d);
+      count = arith::MulIOp::create(rewriter, loc, count, indexValue(rewriter, loc, inSizes[d]));
+    }
+    constexpr bool isMax = std::is_same_v<PoolOp, GlobalMaxPoolOp>;
+    constexpr bool isLp = std::is_same_v<PoolOp, GlobalLpPoolOp>;
+    double p = 2.0;
+    if constexpr (isLp)
+      p = (double)op.getP();
+    if (isLp)
+      x = buildElementwise(rewriter, loc, inSizes, elem, x, [&](OpBuilder &b, Location l, ValueRange a) {
+        Scalar sc(b, l, onnxElem);
+        return (Value)math::PowFOp::create(b, l, sc.abs(a[0]), sc.constant(p));
+      });
+    Value r = buildReduction(rewriter, loc, x, axes, isMax ? s.lowest() : s.constant(0),
+                             [&](OpBuilder &b, Location l, Value v, Value acc) {
+                               Scalar sc(b, l, onnxElem);
+                               return isMax ? sc.max(acc, v) : sc.add(acc, v);
+                             });
+    if (!isMax)
+      r = buildElementwise(rewriter, loc, sizesOf(rewriter, loc, r), elem, r,
+                           [&](OpBuilder &b, Location l, ValueRange a) -> Value {
+                             Scalar sc(b, l, onnxElem);
+                             if (isLp)
+                               return math::PowFOp::create(b, l, a[0], sc.constant(1.0 / p));
+                             Value n64 = arith::IndexCastOp::create(b, l, b.getI64Type(), count);
+                             return sc.div(a[0], convertScalar(b, l, n64, b.getI64Type(), onnxElem));
+                           });
+    this->replaceOp(op, rewriter, r);
     return success();
   }
 };
 
 } // namespace
 
-void onnx_mlc::onnx_to_linalg::populatePoolingPatterns(RewritePatternSet &patterns) {
-  patterns.add<LowerMaxPool, LowerAveragePool, LowerGlobalPool<GlobalAveragePoolOp, true>,
-               LowerGlobalPool<GlobalMaxPoolOp, false>>(patterns.getContext());
+void onnx_mlc::onnx_to_linalg::populatePoolingPatterns(const ONNXTypeConverter &tc,
+                                                       RewritePatternSet &patterns) {
+  patterns.add<MaxPoolLowering, SumPoolLowering<AveragePoolOp>, SumPoolLowering<LpPoolOp>,
+               GlobalPoolLowering<GlobalAveragePoolOp>, GlobalPoolLowering<GlobalMaxPoolOp>,
+               GlobalPoolLowering<GlobalLpPoolOp>>(tc, patterns.getContext());
 }

@@ -1,5 +1,7 @@
-//===- Reduction.cpp - The Reduce* ops to linalg reductions -----------------===//
+//===- Reduction.cpp - Reductions, ArgMax/ArgMin and cumulative ops -------===//
 #include "Utils.h"
+
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
 
 using namespace mlir;
 using namespace onnx_mlc::onnx;
@@ -7,115 +9,319 @@ using namespace onnx_mlc::onnx_to_linalg;
 
 namespace {
 
-//===----------------------------------------------------------------------===//
-// Reductions.
-//===----------------------------------------------------------------------===//
+using Sizes = SmallVector<OpFoldResult>;
 
 enum class ReduceKind { Sum, Mean, Max, Min, Prod, L1, L2, SumSquare, LogSum, LogSumExp };
 
-/// Reduce* over constant axes: acc = combine(acc, pre(x)) from the identity
-/// of combine, then post(acc). With no axes, everything is reduced unless
-/// noop_with_empty_axes, when pre and post still apply (as in ONNX's
-/// reference: a reduction over an empty axis set).
-template <typename OnnxOp, ReduceKind Kind>
-struct LowerReduce : OpRewritePattern<OnnxOp> {
-  using OpRewritePattern<OnnxOp>::OpRewritePattern;
-  LogicalResult matchAndRewrite(OnnxOp op, PatternRewriter &rewriter) const override {
+/// The three steps of a Reduce*: map each element, combine, finish with the
+/// number of elements reduced. Everything in the input's element type.
+struct ReduceSteps {
+  ReduceKind kind;
+  Value init(const Scalar &s) const {
+    switch (kind) {
+    case ReduceKind::Max: return s.lowest();
+    case ReduceKind::Min: return s.highest();
+    case ReduceKind::Prod: return s.constant(1);
+    default: return s.constant(0);
+    }
+  }
+  Value map(const Scalar &s, Value x) const {
+    switch (kind) {
+    case ReduceKind::L1: return s.abs(x);
+    case ReduceKind::L2:
+    case ReduceKind::SumSquare: return s.mul(x, x);
+    case ReduceKind::LogSumExp: return math::ExpOp::create(s.builder(), s.location(), x);
+    default: return x;
+    }
+  }
+  Value combine(const Scalar &s, Value acc, Value x) const {
+    switch (kind) {
+    case ReduceKind::Max: return s.max(acc, x);
+    case ReduceKind::Min: return s.min(acc, x);
+    case ReduceKind::Prod: return s.mul(acc, x);
+    default: return s.add(acc, x);
+    }
+  }
+  /// `count` is an index value, the number of elements reduced.
+  Value finish(const Scalar &s, Value acc, Value count) const {
+    OpBuilder &b = s.builder();
+    Location l = s.location();
+    switch (kind) {
+    case ReduceKind::Mean: {
+      Value n = arith::IndexCastOp::create(b, l, b.getI64Type(), count);
+      return s.div(acc, convertScalar(b, l, n, b.getI64Type(), s.onnxType()));
+    }
+    case ReduceKind::L2:
+      if (!s.isFloat()) // integer L2 rounds through f64, as numpy's sqrt
+        return convertScalar(b, l,
+                             math::SqrtOp::create(b, l, convertScalar(b, l, acc, s.onnxType(),
+                                                                      b.getF64Type())),
+                             b.getF64Type(), s.onnxType());
+      return math::SqrtOp::create(b, l, acc);
+    case ReduceKind::LogSum:
+    case ReduceKind::LogSumExp: return math::LogOp::create(b, l, acc);
+    default: return acc;
+    }
+  }
+  bool needsCount() const { return kind == ReduceKind::Mean; }
+  bool hasFinish() const {
+    return kind == ReduceKind::Mean || kind == ReduceKind::L2 || kind == ReduceKind::LogSum ||
+           kind == ReduceKind::LogSumExp;
+  }
+};
+
+template <typename ReduceOp, ReduceKind Kind>
+struct ReduceLowering : ONNXConversion<ReduceOp> {
+  using Base = ONNXConversion<ReduceOp>;
+  using Base::Base;
+  LogicalResult matchAndRewrite(ReduceOp op, typename Base::Adaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
-    Value data = op.getData();
-    RankedTensorType inType = typeOf(data), outType = typeOf(op.getReduced());
-    Type elem = inType.getElementType();
-    bool isFloat = isa<FloatType>(elem);
-    SmallVector<int64_t> axes;
-    if (!isNone(op.getAxes())) {
-      std::optional<SmallVector<int64_t>> given = getConstantInts(op.getAxes());
-      if (!given)
-        return failure();
-      for (int64_t a : *given) {
-        std::optional<int64_t> axis = normalizeAxis(a, inType.getRank());
-        if (!axis)
-          return failure();
-        axes.push_back(*axis);
+    Value data = adaptor.getData();
+    int64_t rank = typeOf(data).getRank();
+    // Half-precision floats are reduced in f32.
+    Type dataElem = onnxElementType(op.getData());
+    Type onnxElem = accumulatorType(dataElem);
+    data = convertTensor(rewriter, loc, data, dataElem, onnxElem);
+    Type elem = storageType(onnxElem);
+    ReduceSteps steps{Kind};
+    bool keep = op.getKeepdims() != 0;
+
+    // Which dims are reduced: constants, or flags computed at run time.
+    std::optional<SmallVector<int64_t>> constAxes;
+    if (isNone(op.getAxes())) {
+      constAxes = SmallVector<int64_t>();
+    } else if (std::optional<SmallVector<int64_t>> given = getConstantInts(op.getAxes())) {
+      constAxes = normalizeAxes(*given, rank);
+      if (!constAxes)
+        return this->unsupported(op, rewriter, "axes are out of range or repeated");
+    }
+    if (constAxes && constAxes->empty() && !op.getNoopWithEmptyAxes())
+      constAxes = llvm::to_vector(llvm::seq<int64_t>(0, rank));
+    if (!constAxes && !keep)
+      return this->unsupported(
+          op, rewriter, "axes known only at run time need keepdims = 1 (the rank depends on them)");
+
+    Sizes inSizes = sizesOf(rewriter, loc, data);
+    Value mapped = data;
+    if (Kind == ReduceKind::L1 || Kind == ReduceKind::L2 || Kind == ReduceKind::SumSquare ||
+        Kind == ReduceKind::LogSumExp)
+      mapped = buildElementwise(rewriter, loc, inSizes, elem, data,
+                                [&](OpBuilder &b, Location l, ValueRange a) {
+                                  return steps.map(Scalar(b, l, onnxElem), a[0]);
+                                });
+    Scalar s(rewriter, loc, onnxElem);
+    auto combine = [&](OpBuilder &b, Location l, Value x, Value acc) {
+      return steps.combine(Scalar(b, l, onnxElem), acc, x);
+    };
+    Value reduced;
+    Value count = arith::ConstantIndexOp::create(rewriter, loc, 1);
+    if (constAxes) {
+      reduced = buildReduction(rewriter, loc, mapped, *constAxes, steps.init(s), combine);
+      for (int64_t a : *constAxes)
+        count = arith::MulIOp::create(rewriter, loc, count, indexValue(rewriter, loc, inSizes[a]));
+    } else {
+      // One dim at a time, each reduced or kept by a run-time flag.
+      SmallVector<Value> flags = reducedFlags(op, adaptor, rewriter, rank);
+      reduced = mapped;
+      auto dynType = RankedTensorType::get(SmallVector<int64_t>(rank, ShapedType::kDynamic), elem);
+      reduced = tensor::CastOp::create(rewriter, loc, dynType, reduced);
+      for (int64_t d = 0; d < rank; ++d) {
+        Value input = reduced;
+        auto branch = scf::IfOp::create(
+            rewriter, loc, flags[d],
+            [&](OpBuilder &b, Location l) {
+              Value r = buildReduction(b, l, input, {d}, steps.init(Scalar(b, l, onnxElem)),
+                                       combine);
+              scf::YieldOp::create(b, l, ValueRange{tensor::CastOp::create(b, l, dynType, r)});
+            },
+            [&](OpBuilder &b, Location l) { scf::YieldOp::create(b, l, ValueRange{input}); });
+        reduced = branch.getResult(0);
+        Value size = indexValue(rewriter, loc, inSizes[d]);
+        Value one = arith::ConstantIndexOp::create(rewriter, loc, 1);
+        count = arith::MulIOp::create(rewriter, loc, count,
+                                      arith::SelectOp::create(rewriter, loc, flags[d], size, one));
       }
     }
-    if (axes.empty() && !op.getNoopWithEmptyAxes())
-      for (int64_t d = 0; d < inType.getRank(); ++d)
-        axes.push_back(d);
-    Value init;
-    switch (Kind) {
-    case ReduceKind::Max:
-      init = lowestConst(rewriter, loc, elem);
-      break;
-    case ReduceKind::Min:
-      init = highestConst(rewriter, loc, elem);
-      break;
-    case ReduceKind::Prod:
-      init = scalarConst(rewriter, loc, elem, 1);
-      break;
-    default:
-      init = scalarConst(rewriter, loc, elem, 0);
-    }
-    Value reduced = buildReduction(
-        rewriter, loc, data, axes, init, [&](OpBuilder &b, Location l, Value x, Value acc) {
-          switch (Kind) {
-          case ReduceKind::Max:
-            return maxValues(b, l, acc, x);
-          case ReduceKind::Min:
-            return minValues(b, l, acc, x);
-          case ReduceKind::Prod:
-            return mulValues(b, l, acc, x);
-          case ReduceKind::L1:
-            return addValues(b, l, acc,
-                             isFloat ? (Value)math::AbsFOp::create(b, l, x)
-                                     : (Value)math::AbsIOp::create(b, l, x));
-          case ReduceKind::L2:
-          case ReduceKind::SumSquare:
-            return addValues(b, l, acc, mulValues(b, l, x, x));
-          case ReduceKind::LogSumExp:
-            return addValues(b, l, acc, math::ExpOp::create(b, l, x));
-          default:
-            return addValues(b, l, acc, x);
+    Sizes keptSizes = sizesOf(rewriter, loc, reduced);
+    if (steps.hasFinish())
+      reduced = buildElementwise(rewriter, loc, keptSizes, elem, reduced,
+                                 [&](OpBuilder &b, Location l, ValueRange a) {
+                                   return steps.finish(Scalar(b, l, onnxElem), a[0], count);
+                                 });
+    FailureOr<ShapeList> shapes = this->resultShapes(op, adaptor, rewriter);
+    Sizes outSizes;
+    if (succeeded(shapes) && llvm::all_of((*shapes)[0], [](OpFoldResult d) { return !d.isNull(); }))
+      outSizes = (*shapes)[0];
+    else
+      outSizes = keptSizes;
+    reduced = convertTensor(rewriter, loc, reduced, onnxElem, dataElem);
+    Value result = reshapeTo(rewriter, loc, reduced, outSizes);
+    this->replaceOp(op, rewriter, result);
+    return success();
+  }
+
+  /// i1 per dim: whether the run-time axes name it (or, when there are
+  /// none, whether everything is reduced). The axes tensor may have any
+  /// length, read in a loop.
+  SmallVector<Value> reducedFlags(ReduceOp op, typename Base::Adaptor adaptor,
+                                  ConversionPatternRewriter &rewriter, int64_t rank) const {
+    Location loc = op.getLoc();
+    Value axes = adaptor.getAxes();
+    Value rankV = arith::ConstantIndexOp::create(rewriter, loc, rank);
+    Value zero = arith::ConstantIndexOp::create(rewriter, loc, 0);
+    Value one = arith::ConstantIndexOp::create(rewriter, loc, 1);
+    Value count = tensor::DimOp::create(rewriter, loc, axes, 0);
+    Value empty = arith::CmpIOp::create(rewriter, loc, arith::CmpIPredicate::eq, count, zero);
+    Value all = op.getNoopWithEmptyAxes() ? (Value)arith::ConstantIntOp::create(rewriter, loc, 0, 1)
+                                          : empty;
+    SmallVector<Value> init(rank, all);
+    auto loop = scf::ForOp::create(
+        rewriter, loc, zero, count, one, init,
+        [&](OpBuilder &b, Location l, Value j, ValueRange flags) {
+          Value raw = tensor::ExtractOp::create(b, l, axes, j);
+          Value v = arith::IndexCastOp::create(b, l, b.getIndexType(), raw);
+          Value neg = arith::CmpIOp::create(b, l, arith::CmpIPredicate::slt, v, zero);
+          v = arith::SelectOp::create(b, l, neg, arith::AddIOp::create(b, l, v, rankV), v);
+          SmallVector<Value> next;
+          for (int64_t d = 0; d < rank; ++d) {
+            Value is = arith::CmpIOp::create(b, l, arith::CmpIPredicate::eq, v,
+                                             arith::ConstantIndexOp::create(b, l, d));
+            next.push_back(arith::OrIOp::create(b, l, flags[d], is));
           }
+          scf::YieldOp::create(b, l, next);
         });
-    int64_t count = 1;
-    for (int64_t a : axes)
-      count *= inType.getDimSize(a);
-    RankedTensorType keptType = typeOf(reduced);
-    switch (Kind) {
-    case ReduceKind::Mean:
-    case ReduceKind::L2:
-    case ReduceKind::LogSum:
-    case ReduceKind::LogSumExp:
-      if (!isFloat)
-        return failure();
-      reduced = buildElementwise(
-          rewriter, loc, keptType, reduced, [&](OpBuilder &b, Location l, ValueRange a) -> Value {
-            if (Kind == ReduceKind::Mean)
-              return arith::DivFOp::create(b, l, a[0], scalarConst(b, l, elem, count));
-            if (Kind == ReduceKind::L2)
-              return math::SqrtOp::create(b, l, a[0]);
-            return math::LogOp::create(b, l, a[0]);
-          });
-      break;
-    default:
-      break;
+    return SmallVector<Value>(loop.getResults());
+  }
+};
+
+/// ArgMax and ArgMin: a reduction carrying (best value, its index). Ties
+/// keep the first index, or the last with select_last_index.
+template <typename ArgOp, bool IsMax>
+struct ArgLowering : ONNXConversion<ArgOp> {
+  using Base = ONNXConversion<ArgOp>;
+  using Base::Base;
+  LogicalResult matchAndRewrite(ArgOp op, typename Base::Adaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    MLIRContext *ctx = rewriter.getContext();
+    Value data = adaptor.getData();
+    int64_t rank = typeOf(data).getRank();
+    int64_t axis = *normalizeAxis((int64_t)op.getAxis(), rank);
+    Type onnxElem = onnxElementType(op.getData());
+    Scalar s(rewriter, loc, onnxElem);
+    bool last = op.getSelectLastIndex() != 0;
+    Sizes sizes = sizesOf(rewriter, loc, data);
+    sizes[axis] = rewriter.getIndexAttr(1);
+    Value best = filledTensor(rewriter, loc, sizes, IsMax ? s.lowest() : s.highest());
+    Value index = filledTensor(rewriter, loc, sizes,
+                               arith::ConstantIntOp::create(rewriter, loc, 0, 64));
+    SmallVector<AffineExpr> outExprs;
+    SmallVector<utils::IteratorType> iters;
+    for (int64_t d = 0; d < rank; ++d) {
+      outExprs.push_back(d == axis ? getAffineConstantExpr(0, ctx) : getAffineDimExpr(d, ctx));
+      iters.push_back(d == axis ? utils::IteratorType::reduction : utils::IteratorType::parallel);
     }
-    rewriter.replaceOp(op, reshapeTo(rewriter, loc, reduced, outType));
+    AffineMap outMap = AffineMap::get(rank, 0, outExprs, ctx);
+    auto generic = linalg::GenericOp::create(
+        rewriter, loc, TypeRange{best.getType(), index.getType()}, data, ValueRange{best, index},
+        ArrayRef<AffineMap>{AffineMap::getMultiDimIdentityMap(rank, ctx), outMap, outMap}, iters,
+        [&](OpBuilder &b, Location l, ValueRange a) {
+          Scalar sc(b, l, onnxElem);
+          Value i = arith::IndexCastOp::create(b, l, b.getI64Type(),
+                                               linalg::IndexOp::create(b, l, axis));
+          CmpKind strict = IsMax ? CmpKind::GT : CmpKind::LT;
+          CmpKind loose = IsMax ? CmpKind::GE : CmpKind::LE;
+          Value better = sc.cmp(last ? loose : strict, a[0], a[1]);
+          // The first element always wins (the init is only a bound).
+          Value first = arith::CmpIOp::create(b, l, arith::CmpIPredicate::eq, i,
+                                              arith::ConstantIntOp::create(b, l, 0, 64));
+          if (sc.isFloat()) // a NaN wins, as numpy's argmax
+            better = arith::OrIOp::create(
+                b, l, better,
+                arith::CmpFOp::create(b, l, arith::CmpFPredicate::UNO, a[0], a[0]));
+          better = arith::OrIOp::create(b, l, better, first);
+          linalg::YieldOp::create(b, l, ValueRange{sc.select(better, a[0], a[1]),
+                                                   sc.select(better, i, a[2])});
+        });
+    Value result = generic.getResult(1);
+    if (!op.getKeepdims()) {
+      FailureOr<ShapeList> shapes = this->resultShapes(op, adaptor, rewriter);
+      if (failed(shapes))
+        return this->unsupported(op, rewriter, "the result shape cannot be computed");
+      result = reshapeTo(rewriter, loc, result, (*shapes)[0]);
+    }
+    this->replaceOp(op, rewriter, result);
+    return success();
+  }
+};
+
+/// CumSum and CumProd along a constant axis: out[i] combines in[j] over
+/// j <= i (j < i when exclusive; j >= i, j > i when reversed), as one
+/// reduction over a second copy of the axis.
+template <typename CumOp, bool IsSum>
+struct CumulativeLowering : ONNXConversion<CumOp> {
+  using Base = ONNXConversion<CumOp>;
+  using Base::Base;
+  LogicalResult matchAndRewrite(CumOp op, typename Base::Adaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    MLIRContext *ctx = rewriter.getContext();
+    Value x = adaptor.getX();
+    int64_t rank = typeOf(x).getRank();
+    std::optional<SmallVector<int64_t>> axisValue = getConstantInts(op.getAxis());
+    if (!axisValue || axisValue->size() != 1)
+      return this->unsupported(op, rewriter, "the axis must be a compile-time constant");
+    std::optional<int64_t> axis = normalizeAxis((*axisValue)[0], rank);
+    if (!axis)
+      return this->unsupported(op, rewriter, "the axis is out of range");
+    Type onnxElem = onnxElementType(op.getX());
+    Scalar s(rewriter, loc, onnxElem);
+    Sizes sizes = sizesOf(rewriter, loc, x);
+    Value init = filledTensor(rewriter, loc, sizes, s.constant(IsSum ? 0 : 1));
+    // Dims 0..rank-1 index the output, dim `rank` runs over the input's axis.
+    SmallVector<AffineExpr> inExprs;
+    for (int64_t d = 0; d < rank; ++d)
+      inExprs.push_back(getAffineDimExpr(d == *axis ? rank : d, ctx));
+    SmallVector<AffineMap> maps{AffineMap::get(rank + 1, 0, inExprs, ctx),
+                                AffineMap::getMultiDimIdentityMap(rank + 1, ctx).getMajorSubMap(rank)};
+    SmallVector<utils::IteratorType> iters(rank, utils::IteratorType::parallel);
+    iters.push_back(utils::IteratorType::reduction);
+    bool exclusive = op.getExclusive() != 0, reverse = op.getReverse() != 0;
+    auto generic = linalg::GenericOp::create(
+        rewriter, loc, init.getType(), x, init, maps, iters,
+        [&](OpBuilder &b, Location l, ValueRange a) {
+          Scalar sc(b, l, onnxElem);
+          Value i = linalg::IndexOp::create(b, l, *axis);
+          Value j = linalg::IndexOp::create(b, l, rank);
+          arith::CmpIPredicate pred = reverse ? (exclusive ? arith::CmpIPredicate::ugt
+                                                           : arith::CmpIPredicate::uge)
+                                              : (exclusive ? arith::CmpIPredicate::ult
+                                                           : arith::CmpIPredicate::ule);
+          Value in = arith::CmpIOp::create(b, l, pred, j, i);
+          Value combined = IsSum ? sc.add(a[1], a[0]) : sc.mul(a[1], a[0]);
+          linalg::YieldOp::create(b, l, sc.select(in, combined, a[1]));
+        });
+    this->replaceOp(op, rewriter, generic.getResult(0));
     return success();
   }
 };
 
 } // namespace
 
-void onnx_mlc::onnx_to_linalg::populateReductionPatterns(RewritePatternSet &patterns) {
-  patterns.add<LowerReduce<ReduceSumOp, ReduceKind::Sum>,
-               LowerReduce<ReduceMeanOp, ReduceKind::Mean>,
-               LowerReduce<ReduceMaxOp, ReduceKind::Max>,
-               LowerReduce<ReduceMinOp, ReduceKind::Min>,
-               LowerReduce<ReduceProdOp, ReduceKind::Prod>,
-               LowerReduce<ReduceL1Op, ReduceKind::L1>,
-               LowerReduce<ReduceL2Op, ReduceKind::L2>,
-               LowerReduce<ReduceSumSquareOp, ReduceKind::SumSquare>,
-               LowerReduce<ReduceLogSumOp, ReduceKind::LogSum>,
-               LowerReduce<ReduceLogSumExpOp, ReduceKind::LogSumExp>>(patterns.getContext());
+void onnx_mlc::onnx_to_linalg::populateReductionPatterns(const ONNXTypeConverter &tc,
+                                                         RewritePatternSet &patterns) {
+  patterns.add<ReduceLowering<ReduceSumOp, ReduceKind::Sum>,
+               ReduceLowering<ReduceMeanOp, ReduceKind::Mean>,
+               ReduceLowering<ReduceMaxOp, ReduceKind::Max>,
+               ReduceLowering<ReduceMinOp, ReduceKind::Min>,
+               ReduceLowering<ReduceProdOp, ReduceKind::Prod>,
+               ReduceLowering<ReduceL1Op, ReduceKind::L1>,
+               ReduceLowering<ReduceL2Op, ReduceKind::L2>,
+               ReduceLowering<ReduceSumSquareOp, ReduceKind::SumSquare>,
+               ReduceLowering<ReduceLogSumOp, ReduceKind::LogSum>,
+               ReduceLowering<ReduceLogSumExpOp, ReduceKind::LogSumExp>,
+               ArgLowering<ArgMaxOp, true>, ArgLowering<ArgMinOp, false>,
+               CumulativeLowering<CumSumOp, true>, CumulativeLowering<CumProdOp, false>>(
+      tc, patterns.getContext());
 }

@@ -11,6 +11,8 @@
 #define GET_TYPEDEF_CLASSES
 #include "ONNX/ONNXTypes.h.inc"
 
+#include "onnx_mlc/Dialect/ONNX/ONNXShapeHelpers.h"
+
 #include "ONNX/ONNXInterfaces.h.inc"
 
 #endif // ONNX_MLC_DIALECT_ONNX_ONNXDIALECT_H

@@ -25,11 +25,6 @@ ConstantOp createConstant(OpBuilder &builder, Location loc, ElementsAttr value) 
 // Verifiers. Type constraints come from ODS; these check what ODS cannot.
 //===----------------------------------------------------------------------===//
 
-static int64_t rankOf(Value v) {
-  auto t = dyn_cast<ShapedType>(v.getType());
-  return t && t.hasRank() ? t.getRank() : -1;
-}
-
 /// Checks the window attributes of a Conv or pooling op against the input.
 static LogicalResult verifyWindow(Operation *op, Value x,
                                   std::optional<ArrayRef<int64_t>> kernel,
@@ -90,67 +85,10 @@ LogicalResult AveragePoolOp::verify() {
                       getDilations(), getPads());
 }
 
-template <typename GemmLike>
-static LogicalResult verifyGemmLike(GemmLike op) {
-  for (Value v : {op.getA(), op.getB()}) {
-    int64_t rank = rankOf(v);
-    if (rank >= 0 && rank != 2)
-      return op.emitOpError("expects 2-D A and B, got rank ") << rank;
-  }
-  return success();
-}
-LogicalResult GemmOp::verify() { return verifyGemmLike(*this); }
 LogicalResult FusedGemmOp::verify() {
   StringRef act = getActivation();
   if (!act.empty() && act != "Relu" && act != "Sigmoid" && act != "Tanh")
     return emitOpError("unknown activation '") << act << "'";
-  return verifyGemmLike(*this);
-}
-
-LogicalResult MatMulOp::verify() {
-  for (Value v : {getA(), getB()})
-    if (rankOf(v) == 0)
-      return emitOpError("does not accept scalars");
-  return success();
-}
-
-LogicalResult ConcatOp::verify() {
-  int64_t rank = -1;
-  for (Value v : getInputs()) {
-    int64_t r = rankOf(v);
-    if (r < 0)
-      continue;
-    if (rank >= 0 && r != rank)
-      return emitOpError("expects inputs of one rank, got ") << rank << " and " << r;
-    rank = r;
-  }
-  if (rank >= 0 && !normalizeAxis((int64_t)getAxis(), rank))
-    return emitOpError("axis ") << (int64_t)getAxis() << " is out of range for rank " << rank;
-  return success();
-}
-
-LogicalResult GatherOp::verify() {
-  int64_t rank = rankOf(getData());
-  if (rank == 0)
-    return emitOpError("expects data of rank >= 1");
-  if (rank > 0 && !normalizeAxis((int64_t)getAxis(), rank))
-    return emitOpError("axis ") << (int64_t)getAxis() << " is out of range for rank " << rank;
-  return success();
-}
-
-LogicalResult TransposeOp::verify() {
-  auto perm = getPerm();
-  if (!perm)
-    return success();
-  int64_t rank = rankOf(getData());
-  if (rank >= 0 && (int64_t)perm->size() != rank)
-    return emitOpError("perm has ") << perm->size() << " entries for rank " << rank;
-  SmallVector<bool> seen(perm->size(), false);
-  for (int64_t p : *perm) {
-    if (p < 0 || p >= (int64_t)perm->size() || seen[p])
-      return emitOpError("perm is not a permutation");
-    seen[p] = true;
-  }
   return success();
 }
 
@@ -163,6 +101,45 @@ static OpFoldResult foldToConstant(Operation *op, ArrayRef<Attribute> operands) 
       evaluateConstant(op, operands, kFoldElementLimit);
   return values.empty() ? OpFoldResult() : OpFoldResult(values.front());
 }
+
+// Ops folded by the evaluator alone (FOLD_TO_CONSTANT in gen_onnx_ops.py).
+#define FOLD_TO_CONSTANT(OP)                                                   \
+  OpFoldResult OP::fold(FoldAdaptor adaptor) {                                 \
+    return foldToConstant(*this, adaptor.getOperands());                       \
+  }
+FOLD_TO_CONSTANT(AbsOp)
+FOLD_TO_CONSTANT(AndOp)
+FOLD_TO_CONSTANT(CastOp)
+FOLD_TO_CONSTANT(CastLikeOp)
+FOLD_TO_CONSTANT(CeilOp)
+FOLD_TO_CONSTANT(EqualOp)
+FOLD_TO_CONSTANT(ExpandOp)
+FOLD_TO_CONSTANT(FlattenOp)
+FOLD_TO_CONSTANT(FloorOp)
+FOLD_TO_CONSTANT(GreaterOp)
+FOLD_TO_CONSTANT(GreaterOrEqualOp)
+FOLD_TO_CONSTANT(LessOp)
+FOLD_TO_CONSTANT(LessOrEqualOp)
+FOLD_TO_CONSTANT(MaxOp)
+FOLD_TO_CONSTANT(MinOp)
+FOLD_TO_CONSTANT(ModOp)
+FOLD_TO_CONSTANT(NegOp)
+FOLD_TO_CONSTANT(NotOp)
+FOLD_TO_CONSTANT(OrOp)
+FOLD_TO_CONSTANT(RangeOp)
+FOLD_TO_CONSTANT(ReciprocalOp)
+FOLD_TO_CONSTANT(ReduceMaxOp)
+FOLD_TO_CONSTANT(ReduceMinOp)
+FOLD_TO_CONSTANT(ReduceProdOp)
+FOLD_TO_CONSTANT(ReduceSumOp)
+FOLD_TO_CONSTANT(SizeOp)
+FOLD_TO_CONSTANT(SliceOp)
+FOLD_TO_CONSTANT(SqrtOp)
+FOLD_TO_CONSTANT(SumOp)
+FOLD_TO_CONSTANT(TileOp)
+FOLD_TO_CONSTANT(WhereOp)
+FOLD_TO_CONSTANT(XorOp)
+#undef FOLD_TO_CONSTANT
 
 /// `x op c` is `x` when c is a splat of `neutral` and does not broadcast x.
 static bool isNeutralOperand(Value x, Value c, Attribute cAttr, double neutral,

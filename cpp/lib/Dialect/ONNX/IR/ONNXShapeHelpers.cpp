@@ -1,11 +1,300 @@
 //===- ONNXShapeHelpers.cpp - Shape rules shared by inference and lowering ===//
 #include "onnx_mlc/Dialect/ONNX/ONNXShapeHelpers.h"
+#include "onnx_mlc/Dialect/ONNX/ONNXOps.h"
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Arith/Utils/Utils.h"
+#include "mlir/Dialect/ControlFlow/IR/ControlFlowOps.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/IR/Matchers.h"
+#include "llvm/Support/MathExtras.h"
 
 using namespace mlir;
 
 namespace onnx_mlc::onnx {
+
+static constexpr int64_t kDyn = ShapedType::kDynamic;
+
+//===----------------------------------------------------------------------===//
+// DimBuilder
+//===----------------------------------------------------------------------===//
+
+OpFoldResult DimBuilder::constant(int64_t v) const {
+  return IntegerAttr::get(IndexType::get(ctx), v);
+}
+
+std::optional<int64_t> DimBuilder::constantOf(OpFoldResult d) {
+  if (d.isNull())
+    return std::nullopt;
+  return getConstantIntValue(d);
+}
+
+Value DimBuilder::toValue(OpFoldResult d) const {
+  return getValueOrCreateConstantIndexOp(*builder, *location, d);
+}
+
+OpFoldResult DimBuilder::fold(Value v) const {
+  if (std::optional<int64_t> c = getConstantIntValue(v))
+    return constant(*c);
+  return v;
+}
+
+OpFoldResult DimBuilder::dim(Value shaped, int64_t d) const {
+  auto type = cast<RankedTensorType>(shaped.getType());
+  if (!type.isDynamicDim(d))
+    return constant(type.getDimSize(d));
+  if (!isLowering())
+    return {};
+  return tensor::DimOp::create(*builder, *location, lookup(shaped), d).getResult();
+}
+
+std::optional<SmallVector<OpFoldResult>> DimBuilder::shape(Value shaped) const {
+  auto type = dyn_cast<RankedTensorType>(shaped.getType());
+  if (!type)
+    return std::nullopt;
+  SmallVector<OpFoldResult> sizes;
+  for (int64_t d = 0; d < type.getRank(); ++d)
+    sizes.push_back(dim(shaped, d));
+  return sizes;
+}
+
+std::optional<SmallVector<OpFoldResult>> DimBuilder::values(Value tensor) const {
+  if (!tensor || isNoneValue(tensor))
+    return std::nullopt;
+  auto type = dyn_cast<RankedTensorType>(tensor.getType());
+  if (!type || !type.hasStaticShape() || type.getRank() > 1 ||
+      !type.getElementType().isInteger())
+    return std::nullopt;
+  SmallVector<OpFoldResult> out;
+  if (std::optional<SmallVector<int64_t>> c = getConstantInts(tensor)) {
+    for (int64_t v : *c)
+      out.push_back(constant(v));
+    return out;
+  }
+  int64_t n = type.getNumElements();
+  if (!isLowering())
+    return SmallVector<OpFoldResult>(n, OpFoldResult());
+  for (int64_t i = 0; i < n; ++i) {
+    SmallVector<Value> idx;
+    if (type.getRank() == 1)
+      idx.push_back(arith::ConstantIndexOp::create(*builder, *location, i));
+    Value v = tensor::ExtractOp::create(*builder, *location, lookup(tensor), idx);
+    // Integer tensors here are signless (signed) or unsigned ONNX values in
+    // the lowering's signless storage; index_cast sign-extends, as ONNX's
+    // int64 shapes need.
+    out.push_back(arith::IndexCastOp::create(*builder, *location,
+                                             builder->getIndexType(), v)
+                      .getResult());
+  }
+  return out;
+}
+
+OpFoldResult DimBuilder::binary(OpFoldResult a, OpFoldResult b,
+                                int64_t (*eval)(int64_t, int64_t),
+                                Value (*build)(OpBuilder &, Location, Value,
+                                               Value)) const {
+  std::optional<int64_t> ca = constantOf(a), cb = constantOf(b);
+  if (ca && cb)
+    return constant(eval(*ca, *cb));
+  if (!isLowering() || a.isNull() || b.isNull())
+    return {};
+  return fold(build(*builder, *location, toValue(a), toValue(b)));
+}
+
+OpFoldResult DimBuilder::add(OpFoldResult a, OpFoldResult b) const {
+  if (constantOf(a) == 0)
+    return b;
+  if (constantOf(b) == 0)
+    return a;
+  return binary(
+      a, b, [](int64_t x, int64_t y) { return x + y; },
+      [](OpBuilder &bb, Location l, Value x, Value y) -> Value {
+        return arith::AddIOp::create(bb, l, x, y);
+      });
+}
+
+OpFoldResult DimBuilder::sub(OpFoldResult a, OpFoldResult b) const {
+  if (constantOf(b) == 0)
+    return a;
+  return binary(
+      a, b, [](int64_t x, int64_t y) { return x - y; },
+      [](OpBuilder &bb, Location l, Value x, Value y) -> Value {
+        return arith::SubIOp::create(bb, l, x, y);
+      });
+}
+
+OpFoldResult DimBuilder::mul(OpFoldResult a, OpFoldResult b) const {
+  if (constantOf(a) == 1)
+    return b;
+  if (constantOf(b) == 1)
+    return a;
+  if (constantOf(a) == 0 || constantOf(b) == 0)
+    return constant(0);
+  return binary(
+      a, b, [](int64_t x, int64_t y) { return x * y; },
+      [](OpBuilder &bb, Location l, Value x, Value y) -> Value {
+        return arith::MulIOp::create(bb, l, x, y);
+      });
+}
+
+OpFoldResult DimBuilder::floorDiv(OpFoldResult a, OpFoldResult b) const {
+  if (constantOf(b) == 1)
+    return a;
+  return binary(
+      a, b,
+      [](int64_t x, int64_t y) { return y == 0 ? 0 : llvm::divideFloorSigned(x, y); },
+      [](OpBuilder &bb, Location l, Value x, Value y) -> Value {
+        return arith::FloorDivSIOp::create(bb, l, x, y);
+      });
+}
+
+OpFoldResult DimBuilder::ceilDiv(OpFoldResult a, OpFoldResult b) const {
+  if (constantOf(b) == 1)
+    return a;
+  return binary(
+      a, b,
+      [](int64_t x, int64_t y) { return y == 0 ? 0 : llvm::divideCeilSigned(x, y); },
+      [](OpBuilder &bb, Location l, Value x, Value y) -> Value {
+        return arith::CeilDivSIOp::create(bb, l, x, y);
+      });
+}
+
+OpFoldResult DimBuilder::max(OpFoldResult a, OpFoldResult b) const {
+  return binary(
+      a, b, [](int64_t x, int64_t y) { return std::max(x, y); },
+      [](OpBuilder &bb, Location l, Value x, Value y) -> Value {
+        return arith::MaxSIOp::create(bb, l, x, y);
+      });
+}
+
+OpFoldResult DimBuilder::min(OpFoldResult a, OpFoldResult b) const {
+  return binary(
+      a, b, [](int64_t x, int64_t y) { return std::min(x, y); },
+      [](OpBuilder &bb, Location l, Value x, Value y) -> Value {
+        return arith::MinSIOp::create(bb, l, x, y);
+      });
+}
+
+OpFoldResult DimBuilder::product(ArrayRef<OpFoldResult> sizes) const {
+  OpFoldResult p = constant(1);
+  for (OpFoldResult s : sizes)
+    p = mul(p, s);
+  return p;
+}
+
+static bool compare(DimBuilder::Cmp pred, int64_t x, int64_t y) {
+  switch (pred) {
+  case DimBuilder::Cmp::EQ: return x == y;
+  case DimBuilder::Cmp::NE: return x != y;
+  case DimBuilder::Cmp::LT: return x < y;
+  case DimBuilder::Cmp::LE: return x <= y;
+  case DimBuilder::Cmp::GT: return x > y;
+  case DimBuilder::Cmp::GE: return x >= y;
+  }
+  return false;
+}
+
+static arith::CmpIPredicate toArith(DimBuilder::Cmp pred) {
+  switch (pred) {
+  case DimBuilder::Cmp::EQ: return arith::CmpIPredicate::eq;
+  case DimBuilder::Cmp::NE: return arith::CmpIPredicate::ne;
+  case DimBuilder::Cmp::LT: return arith::CmpIPredicate::slt;
+  case DimBuilder::Cmp::LE: return arith::CmpIPredicate::sle;
+  case DimBuilder::Cmp::GT: return arith::CmpIPredicate::sgt;
+  case DimBuilder::Cmp::GE: return arith::CmpIPredicate::sge;
+  }
+  return arith::CmpIPredicate::eq;
+}
+
+OpFoldResult DimBuilder::select(Cmp pred, OpFoldResult x, OpFoldResult y,
+                                OpFoldResult a, OpFoldResult b) const {
+  std::optional<int64_t> cx = constantOf(x), cy = constantOf(y);
+  if (cx && cy)
+    return compare(pred, *cx, *cy) ? a : b;
+  if (a == b)
+    return a;
+  if (!isLowering() || x.isNull() || y.isNull() || a.isNull() || b.isNull())
+    return {};
+  Value cond = arith::CmpIOp::create(*builder, *location, toArith(pred),
+                                     toValue(x), toValue(y));
+  return fold(arith::SelectOp::create(*builder, *location, cond, toValue(a),
+                                      toValue(b)));
+}
+
+LogicalResult DimBuilder::require(Cmp pred, OpFoldResult x, OpFoldResult y,
+                                  const Twine &what) const {
+  std::optional<int64_t> cx = constantOf(x), cy = constantOf(y);
+  if (cx && cy)
+    return success(compare(pred, *cx, *cy));
+  if (pred == Cmp::EQ && x == y)
+    return success();
+  if (!isLowering() || x.isNull() || y.isNull())
+    return success();
+  Value cond = arith::CmpIOp::create(*builder, *location, toArith(pred),
+                                     toValue(x), toValue(y));
+  cf::AssertOp::create(*builder, *location, cond, what.str());
+  return success();
+}
+
+FailureOr<SmallVector<OpFoldResult>>
+DimBuilder::broadcast(ArrayRef<SmallVector<OpFoldResult>> shapes) const {
+  size_t rank = 0;
+  for (const auto &s : shapes)
+    rank = std::max(rank, s.size());
+  SmallVector<OpFoldResult> out;
+  for (size_t i = 0; i < rank; ++i) {
+    std::optional<int64_t> fixed;
+    SmallVector<OpFoldResult> open; // sizes not known to be 1
+    bool unknown = false;
+    for (const auto &s : shapes) {
+      if (i < rank - s.size())
+        continue;
+      OpFoldResult d = s[i - (rank - s.size())];
+      std::optional<int64_t> c = constantOf(d);
+      if (c == 1)
+        continue;
+      if (c) {
+        if (fixed && *fixed != *c)
+          return failure();
+        fixed = c;
+      } else if (d.isNull()) {
+        unknown = true;
+      } else {
+        open.push_back(d);
+      }
+    }
+    if (fixed) {
+      for (OpFoldResult d : open)
+        if (failed(require(Cmp::EQ, d, constant(*fixed),
+                           "broadcast dimensions do not match")))
+          return failure();
+      out.push_back(constant(*fixed));
+    } else if (unknown || (!isLowering() && !open.empty())) {
+      out.push_back({});
+    } else if (open.empty()) {
+      out.push_back(constant(1));
+    } else {
+      for (OpFoldResult d : ArrayRef(open).drop_front())
+        if (failed(require(Cmp::EQ, d, open.front(),
+                           "broadcast dimensions do not match")))
+          return failure();
+      out.push_back(open.front());
+    }
+  }
+  return out;
+}
+
+//===----------------------------------------------------------------------===//
+// Static helpers
+//===----------------------------------------------------------------------===//
+
+SmallVector<int64_t> staticSizes(ArrayRef<OpFoldResult> shape) {
+  SmallVector<int64_t> out;
+  for (OpFoldResult d : shape)
+    out.push_back(DimBuilder::constantOf(d).value_or(kDyn));
+  return out;
+}
 
 std::optional<SmallVector<int64_t>> broadcastShapes(ArrayRef<int64_t> lhs,
                                                     ArrayRef<int64_t> rhs) {
@@ -35,6 +324,18 @@ std::optional<int64_t> normalizeAxis(int64_t axis, int64_t rank) {
   return axis < 0 ? axis + rank : axis;
 }
 
+std::optional<SmallVector<int64_t>> normalizeAxes(ArrayRef<int64_t> axes, int64_t rank) {
+  SmallVector<int64_t> out;
+  for (int64_t a : axes) {
+    std::optional<int64_t> n = normalizeAxis(a, rank);
+    if (!n || llvm::is_contained(out, *n))
+      return std::nullopt;
+    out.push_back(*n);
+  }
+  llvm::sort(out);
+  return out;
+}
+
 DenseElementsAttr getConstantValue(Value value) {
   Attribute attr;
   if (value && matchPattern(value, m_Constant(&attr)))
@@ -46,25 +347,31 @@ std::optional<SmallVector<int64_t>> getConstantInts(Value value) {
   DenseElementsAttr attr = getConstantValue(value);
   if (!attr || !attr.getElementType().isInteger())
     return std::nullopt;
+  bool isUnsigned = attr.getElementType().isUnsignedInteger() ||
+                    attr.getElementType().isInteger(1);
   SmallVector<int64_t> values;
   for (const APInt &v : attr.getValues<APInt>())
-    values.push_back(v.getSExtValue());
+    values.push_back(isUnsigned ? (int64_t)v.getZExtValue() : v.getSExtValue());
   return values;
 }
 
-static int64_t ceilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
+int64_t rankOf(Value v) {
+  auto t = dyn_cast<ShapedType>(v.getType());
+  return t && t.hasRank() ? t.getRank() : -1;
+}
 
-std::optional<WindowGeometry>
-computeWindowGeometry(ArrayRef<int64_t> inSizes, ArrayRef<int64_t> kernel,
-                      std::optional<ArrayRef<int64_t>> strides,
+bool isNoneValue(Value v) { return !v || isa<NoneType>(v.getType()); }
+
+FailureOr<WindowGeometry>
+computeWindowGeometry(const DimBuilder &dims, ArrayRef<OpFoldResult> inSizes,
+                      ArrayRef<int64_t> kernel, std::optional<ArrayRef<int64_t>> strides,
                       std::optional<ArrayRef<int64_t>> dilations,
                       std::optional<ArrayRef<int64_t>> pads, StringRef autoPad,
                       bool ceilMode, std::string &error) {
   size_t n = inSizes.size();
   WindowGeometry g;
-  auto fill = [&](std::optional<ArrayRef<int64_t>> given, size_t size,
-                  int64_t dflt, SmallVector<int64_t> &out,
-                  StringRef what) -> bool {
+  auto fill = [&](std::optional<ArrayRef<int64_t>> given, size_t size, int64_t dflt,
+                  SmallVector<int64_t> &out, StringRef what) -> bool {
     if (given && !given->empty()) {
       if (given->size() != size) {
         error = (what + " has " + Twine(given->size()) + " values, expected " +
@@ -79,66 +386,81 @@ computeWindowGeometry(ArrayRef<int64_t> inSizes, ArrayRef<int64_t> kernel,
     return true;
   };
   if (kernel.size() != n) {
-    error = ("kernel has " + Twine(kernel.size()) + " spatial dims, input has " +
-             Twine(n))
+    error = ("kernel has " + Twine(kernel.size()) + " spatial dims, input has " + Twine(n))
                 .str();
-    return std::nullopt;
+    return failure();
   }
   g.kernel.assign(kernel.begin(), kernel.end());
+  SmallVector<int64_t> staticPads;
   if (!fill(strides, n, 1, g.strides, "strides") ||
       !fill(dilations, n, 1, g.dilations, "dilations") ||
-      !fill(pads, 2 * n, 0, g.pads, "pads"))
-    return std::nullopt;
+      !fill(pads, 2 * n, 0, staticPads, "pads"))
+    return failure();
   for (size_t i = 0; i < n; ++i) {
     if (g.kernel[i] <= 0 || g.strides[i] <= 0 || g.dilations[i] <= 0) {
       error = "kernel sizes, strides and dilations must be positive";
-      return std::nullopt;
+      return failure();
+    }
+    // Keeps every product below comfortably inside int64.
+    if (g.kernel[i] > (1 << 24) || g.strides[i] > (1 << 24) || g.dilations[i] > (1 << 24)) {
+      error = "kernel sizes, strides and dilations must be at most 2^24";
+      return failure();
     }
   }
-  for (int64_t p : g.pads)
-    if (p < 0) {
-      error = "pads must not be negative";
-      return std::nullopt;
+  for (int64_t p : staticPads)
+    if (p < 0 || p > (int64_t(1) << 32)) {
+      error = "pads must be between 0 and 2^32";
+      return failure();
     }
+  for (int64_t p : staticPads)
+    g.pads.push_back(dims.constant(p));
 
   bool same = autoPad == "SAME_UPPER" || autoPad == "SAME_LOWER";
   if (!same && autoPad != "NOTSET" && autoPad != "VALID") {
     error = ("unknown auto_pad '" + autoPad + "'").str();
-    return std::nullopt;
+    return failure();
   }
   for (size_t i = 0; i < n; ++i) {
-    int64_t in = inSizes[i];
+    OpFoldResult in = inSizes[i];
     int64_t effKernel = (g.kernel[i] - 1) * g.dilations[i] + 1;
-    if (ShapedType::isDynamic(in)) {
-      g.outSizes.push_back(ShapedType::kDynamic);
-      if (same || autoPad == "VALID")
-        g.pads[i] = g.pads[i + n] = 0; // resolved at run time; not yet needed
-      continue;
-    }
-    int64_t out;
+    OpFoldResult stride = dims.constant(g.strides[i]);
+    OpFoldResult out;
     if (same) {
-      out = ceilDiv(in, g.strides[i]);
-      int64_t total =
-          std::max<int64_t>((out - 1) * g.strides[i] + effKernel - in, 0);
-      int64_t small = total / 2, large = total - small;
+      out = dims.ceilDiv(in, stride);
+      OpFoldResult total = dims.max(
+          dims.sub(dims.add(dims.mul(dims.sub(out, dims.constant(1)), stride),
+                            dims.constant(effKernel)),
+                   in),
+          dims.constant(0));
+      OpFoldResult small = dims.floorDiv(total, dims.constant(2));
+      OpFoldResult large = dims.sub(total, small);
       g.pads[i] = autoPad == "SAME_UPPER" ? small : large;
       g.pads[i + n] = autoPad == "SAME_UPPER" ? large : small;
     } else {
       if (autoPad == "VALID")
-        g.pads[i] = g.pads[i + n] = 0;
-      int64_t span = in + g.pads[i] + g.pads[i + n] - effKernel;
-      if (span < 0) {
-        error = ("window of " + Twine(effKernel) +
-                 " is larger than the padded input of " +
-                 Twine(in + g.pads[i] + g.pads[i + n]))
+        g.pads[i] = g.pads[i + n] = dims.constant(0);
+      OpFoldResult span =
+          dims.sub(dims.add(in, dims.add(g.pads[i], g.pads[i + n])), dims.constant(effKernel));
+      std::optional<int64_t> cspan = DimBuilder::constantOf(span);
+      if (cspan && *cspan < 0) {
+        error = ("window of " + Twine(effKernel) + " is larger than the padded input of " +
+                 Twine(*cspan + effKernel))
                     .str();
-        return std::nullopt;
+        return failure();
       }
-      out = (ceilMode ? ceilDiv(span, g.strides[i]) : span / g.strides[i]) + 1;
+      if (failed(dims.require(DimBuilder::Cmp::GE, span, dims.constant(0),
+                              "the window is larger than the padded input"))) {
+        error = "the window is larger than the padded input";
+        return failure();
+      }
+      out = dims.add(ceilMode ? dims.ceilDiv(span, stride) : dims.floorDiv(span, stride),
+                     dims.constant(1));
       // With ceil_mode, a last window that starts inside the end padding is
       // dropped (it would see no input).
-      if (ceilMode && (out - 1) * g.strides[i] >= in + g.pads[i])
-        --out;
+      if (ceilMode)
+        out = dims.select(DimBuilder::Cmp::GE,
+                          dims.mul(dims.sub(out, dims.constant(1)), stride),
+                          dims.add(in, g.pads[i]), dims.sub(out, dims.constant(1)), out);
     }
     g.outSizes.push_back(out);
   }
@@ -164,6 +486,62 @@ LogicalResult refineResultType(Value result, RankedTensorType refined) {
     merged.push_back(ShapedType::isDynamic(a) ? b : a);
   }
   result.setType(RankedTensorType::get(merged, refined.getElementType()));
+  return success();
+}
+
+LogicalResult inferShapesFromRule(Operation *op) {
+  auto shaped = dyn_cast<ShapeInferenceOpInterface>(op);
+  if (!shaped)
+    return success();
+  DimBuilder dims(op->getContext());
+  ShapeList shapes;
+  if (failed(shaped.resultShapes(dims, shapes)))
+    return failure();
+  for (auto [result, shape] : llvm::zip(op->getResults(), shapes)) {
+    auto type = dyn_cast<TensorType>(result.getType());
+    if (!type)
+      continue;
+    for (int64_t s : staticSizes(shape))
+      if (s < 0 && !ShapedType::isDynamic(s))
+        return op->emitOpError("computed a negative dimension ") << s;
+    auto refined = RankedTensorType::get(staticSizes(shape), type.getElementType());
+    if (failed(refineResultType(result, refined)))
+      return op->emitOpError("inferred result type ")
+             << refined << " contradicts the declared " << result.getType();
+  }
+  return success();
+}
+
+} // namespace onnx_mlc::onnx
+
+namespace onnx_mlc::onnx {
+
+LogicalResult verifyShapeRule(Operation *op) {
+  auto shaped = cast<ShapeInferenceOpInterface>(op);
+  DimBuilder dims(op->getContext());
+  ShapeList shapes;
+  if (failed(shaped.resultShapes(dims, shapes)))
+    return failure();
+  for (size_t i = 0; i < std::min<size_t>(shapes.size(), op->getNumResults()); ++i) {
+    const auto &shape = shapes[i];
+    auto type = dyn_cast<RankedTensorType>(op->getResult(i).getType());
+    if (!type)
+      continue;
+    SmallVector<int64_t> sizes = staticSizes(shape);
+    bool agrees = type.getRank() == (int64_t)sizes.size();
+    for (size_t d = 0; agrees && d < sizes.size(); ++d)
+      agrees = type.isDynamicDim(d) || ShapedType::isDynamic(sizes[d]) ||
+               type.getDimSize(d) == sizes[d];
+    if (!agrees) {
+      std::string text;
+      for (int64_t s : sizes)
+        text += (text.empty() ? "" : "x") +
+                (ShapedType::isDynamic(s) ? std::string("?") : std::to_string(s));
+      return op->emitOpError("result ")
+             << i << " is declared " << type << " but its operands give shape [" << text
+             << "]";
+    }
+  }
   return success();
 }
 

@@ -1,8 +1,10 @@
-//===- ONNXShapeInference.cpp - inferShapes() for the implemented ops -----===//
+//===- ONNXShapeInference.cpp - Shape rules of the implemented ops --------===//
 //
-// Each function computes the most precise result type it can from operand
-// types (and constant operands where the semantics need their values) and
-// merges it into the current result type with refineResultType.
+// Each `resultShapes` computes the op's result shapes with a DimBuilder, so
+// the same rule serves shape inference (constants, or unknown) and the
+// lowering (constants, or index values at run time). A rule that cannot tell
+// a result's rank leaves `shapes` short and succeeds; it fails, with a
+// diagnostic on the op, only when the operands contradict the op.
 //
 //===----------------------------------------------------------------------===//
 #include "onnx_mlc/Dialect/ONNX/ONNXOps.h"
@@ -11,441 +13,1036 @@
 using namespace mlir;
 using namespace onnx_mlc::onnx;
 
-static constexpr int64_t kDyn = ShapedType::kDynamic;
+using Dims = SmallVector<OpFoldResult>;
+using Cmp = DimBuilder::Cmp;
 
-static RankedTensorType rankedType(Value v) {
-  return dyn_cast<RankedTensorType>(v.getType());
-}
-
-static Type elementTypeOf(Value v) {
-  return cast<ShapedType>(v.getType()).getElementType();
-}
-
-/// Refines result `idx` of `op` to `shape` with the given element type.
-static LogicalResult refine(Operation *op, ArrayRef<int64_t> shape, Type elem,
-                            unsigned idx = 0) {
-  if (failed(refineResultType(op->getResult(idx),
-                              RankedTensorType::get(shape, elem))))
-    return op->emitOpError("inferred result type ")
-           << RankedTensorType::get(shape, elem) << " contradicts the declared "
-           << op->getResult(idx).getType();
+/// The rule of ops whose (first) result has the shape of operand `index`;
+/// further tensor results (Dropout's mask) get the same shape.
+static LogicalResult sameShape(Operation *op, const DimBuilder &dims, ShapeList &shapes,
+                               unsigned index = 0) {
+  std::optional<Dims> s = dims.shape(op->getOperand(index));
+  if (!s)
+    return success();
+  for (Value r : op->getResults())
+    shapes.push_back(isa<NoneType>(r.getType()) ? Dims() : *s);
   return success();
 }
 
-/// Result shape = operand shape (unary elementwise ops).
-static LogicalResult inferSameShape(Operation *op, Value input) {
-  RankedTensorType t = rankedType(input);
-  if (!t)
-    return success();
-  return refine(op, t.getShape(), elementTypeOf(op->getResult(0)));
-}
-
-static LogicalResult inferBroadcast(Operation *op, ValueRange inputs) {
-  SmallVector<int64_t> shape;
-  for (Value v : inputs) {
-    RankedTensorType t = rankedType(v);
-    if (!t)
+/// Multidirectional broadcasting of the given operands.
+static LogicalResult broadcastShape(Operation *op, const DimBuilder &dims,
+                                    ShapeList &shapes, ValueRange operands) {
+  SmallVector<Dims> in;
+  for (Value v : operands) {
+    std::optional<Dims> s = dims.shape(v);
+    if (!s)
       return success();
-    std::optional<SmallVector<int64_t>> b = broadcastShapes(shape, t.getShape());
-    if (!b)
-      return op->emitOpError("operands are not broadcastable");
-    shape = *b;
+    in.push_back(*s);
   }
-  return refine(op, shape, elementTypeOf(op->getResult(0)));
+  FailureOr<Dims> out = dims.broadcast(in);
+  if (failed(out))
+    return op->emitOpError("operands are not broadcastable");
+  shapes.push_back(*out);
+  return success();
 }
 
-#define SAME_SHAPE(OP, INPUT)                                                  \
-  LogicalResult OP::inferShapes() { return inferSameShape(*this, INPUT()); }
-SAME_SHAPE(AbsOp, getX)
-SAME_SHAPE(ExpOp, getInput)
-SAME_SHAPE(IdentityOp, getInput)
-SAME_SHAPE(LRNOp, getX)
-SAME_SHAPE(LogOp, getInput)
-SAME_SHAPE(NegOp, getX)
-SAME_SHAPE(ReluOp, getX)
-SAME_SHAPE(SigmoidOp, getX)
-SAME_SHAPE(SoftmaxOp, getInput)
-SAME_SHAPE(SqrtOp, getX)
-SAME_SHAPE(TanhOp, getInput)
-SAME_SHAPE(BatchNormalizationOp, getX)
+#define SAME_SHAPE(OP)                                                         \
+  LogicalResult OP::resultShapes(DimBuilder &dims, ShapeList &shapes) {        \
+    return sameShape(*this, dims, shapes);                                     \
+  }
+SAME_SHAPE(AbsOp)
+SAME_SHAPE(AcosOp)
+SAME_SHAPE(AcoshOp)
+SAME_SHAPE(AsinOp)
+SAME_SHAPE(AsinhOp)
+SAME_SHAPE(AtanOp)
+SAME_SHAPE(AtanhOp)
+SAME_SHAPE(BatchNormalizationOp)
+SAME_SHAPE(BitwiseNotOp)
+SAME_SHAPE(CastOp)
+SAME_SHAPE(CastLikeOp)
+SAME_SHAPE(CeilOp)
+SAME_SHAPE(CeluOp)
+SAME_SHAPE(ClipOp)
+SAME_SHAPE(CosOp)
+SAME_SHAPE(CoshOp)
+SAME_SHAPE(CumSumOp)
+SAME_SHAPE(CumProdOp)
+SAME_SHAPE(DropoutOp)
+SAME_SHAPE(EluOp)
+SAME_SHAPE(ErfOp)
+SAME_SHAPE(ExpOp)
+SAME_SHAPE(EyeLikeOp)
+SAME_SHAPE(FloorOp)
+SAME_SHAPE(GeluOp)
+SAME_SHAPE(GroupNormalizationOp)
+SAME_SHAPE(HardSigmoidOp)
+SAME_SHAPE(HardSwishOp)
+SAME_SHAPE(HardmaxOp)
+SAME_SHAPE(IdentityOp)
+SAME_SHAPE(InstanceNormalizationOp)
+SAME_SHAPE(IsInfOp)
+SAME_SHAPE(IsNaNOp)
+SAME_SHAPE(LRNOp)
+SAME_SHAPE(LeakyReluOp)
+SAME_SHAPE(LogOp)
+SAME_SHAPE(LogSoftmaxOp)
+SAME_SHAPE(LpNormalizationOp)
+SAME_SHAPE(MeanVarianceNormalizationOp)
+SAME_SHAPE(MishOp)
+SAME_SHAPE(NegOp)
+SAME_SHAPE(NotOp)
+SAME_SHAPE(PReluOp)
+SAME_SHAPE(RMSNormalizationOp)
+SAME_SHAPE(ReciprocalOp)
+SAME_SHAPE(ReluOp)
+SAME_SHAPE(RoundOp)
+SAME_SHAPE(ScatterElementsOp)
+SAME_SHAPE(ScatterNDOp)
+SAME_SHAPE(SeluOp)
+SAME_SHAPE(ShrinkOp)
+SAME_SHAPE(SigmoidOp)
+SAME_SHAPE(SignOp)
+SAME_SHAPE(SinOp)
+SAME_SHAPE(SinhOp)
+SAME_SHAPE(SoftmaxOp)
+SAME_SHAPE(SoftplusOp)
+SAME_SHAPE(SoftsignOp)
+SAME_SHAPE(SqrtOp)
+SAME_SHAPE(SwishOp)
+SAME_SHAPE(TanOp)
+SAME_SHAPE(TanhOp)
+SAME_SHAPE(ThresholdedReluOp)
+SAME_SHAPE(TriluOp)
 #undef SAME_SHAPE
 
-LogicalResult AddOp::inferShapes() { return inferBroadcast(*this, getOperands()); }
-LogicalResult SubOp::inferShapes() { return inferBroadcast(*this, getOperands()); }
-LogicalResult MulOp::inferShapes() { return inferBroadcast(*this, getOperands()); }
-LogicalResult DivOp::inferShapes() { return inferBroadcast(*this, getOperands()); }
-LogicalResult SumOp::inferShapes() { return inferBroadcast(*this, getOperands()); }
-
-LogicalResult DropoutOp::inferShapes() {
-  RankedTensorType t = rankedType(getData());
-  if (!t)
-    return success();
-  if (failed(refine(*this, t.getShape(), t.getElementType())))
-    return failure();
-  if (auto maskType = dyn_cast<TensorType>(getMask().getType()))
-    return refine(*this, t.getShape(), maskType.getElementType(), 1);
-  return success();
-}
-
-LogicalResult ConstantOp::inferShapes() {
-  if (auto value = getValueAttr())
-    return refine(*this, value.getShapedType().getShape(),
-                  value.getShapedType().getElementType());
-  return success();
-}
-
-LogicalResult ConstantOfShapeOp::inferShapes() {
-  std::optional<SmallVector<int64_t>> dims = getConstantInts(getInput());
-  if (!dims) {
-    auto shapeType = rankedType(getInput());
-    if (!shapeType || !shapeType.hasStaticShape())
-      return success();
-    SmallVector<int64_t> dyn(shapeType.getNumElements(), kDyn);
-    return refine(*this, dyn, elementTypeOf(getOutput()));
+#define BROADCAST(OP)                                                          \
+  LogicalResult OP::resultShapes(DimBuilder &dims, ShapeList &shapes) {        \
+    return broadcastShape(*this, dims, shapes, getOperands());                 \
   }
-  for (int64_t d : *dims)
-    if (d < 0)
-      return emitOpError("shape has a negative dimension ") << d;
-  return refine(*this, *dims, elementTypeOf(getOutput()));
+BROADCAST(AddOp)
+BROADCAST(AndOp)
+BROADCAST(BitShiftOp)
+BROADCAST(BitwiseAndOp)
+BROADCAST(BitwiseOrOp)
+BROADCAST(BitwiseXorOp)
+BROADCAST(DivOp)
+BROADCAST(EqualOp)
+BROADCAST(GreaterOp)
+BROADCAST(GreaterOrEqualOp)
+BROADCAST(LessOp)
+BROADCAST(LessOrEqualOp)
+BROADCAST(MaxOp)
+BROADCAST(MeanOp)
+BROADCAST(MinOp)
+BROADCAST(ModOp)
+BROADCAST(MulOp)
+BROADCAST(OrOp)
+BROADCAST(PowOp)
+BROADCAST(SubOp)
+BROADCAST(SumOp)
+BROADCAST(WhereOp)
+BROADCAST(XorOp)
+#undef BROADCAST
+
+LogicalResult LayerNormalizationOp::resultShapes(DimBuilder &dims, ShapeList &shapes) {
+  std::optional<Dims> x = dims.shape(getX());
+  if (!x)
+    return success();
+  std::optional<int64_t> axis = normalizeAxis((int64_t)getAxis(), x->size());
+  if (!axis)
+    return emitOpError("axis ") << (int64_t)getAxis() << " is out of range for rank "
+                                << x->size();
+  // Mean and InvStdDev keep the leading dims and have 1 for the normalized ones.
+  Dims stats(*x);
+  for (size_t d = *axis; d < stats.size(); ++d)
+    stats[d] = dims.constant(1);
+  shapes = {*x, stats, stats};
+  return success();
 }
 
-LogicalResult ShapeOp::inferShapes() {
-  RankedTensorType t = rankedType(getData());
-  Type i64 = IntegerType::get(getContext(), 64);
-  if (!t)
-    return refine(*this, {kDyn}, i64);
-  int64_t rank = t.getRank();
-  auto clampAxis = [&](int64_t a) {
-    return std::clamp<int64_t>(a < 0 ? a + rank : a, 0, rank);
-  };
+LogicalResult ConstantOp::resultShapes(DimBuilder &dims, ShapeList &shapes) {
+  if (auto value = getValueAttr()) {
+    Dims s;
+    for (int64_t d : value.getShapedType().getShape())
+      s.push_back(dims.constant(d));
+    shapes.push_back(s);
+  }
+  return success();
+}
+
+/// Sizes from the values of a 1-D shape tensor; a known negative size is an
+/// error of the model.
+static LogicalResult sizesFromTensor(Operation *op, const DimBuilder &dims, Value shape,
+                                     Dims &out, bool &known) {
+  std::optional<Dims> v = dims.values(shape);
+  known = v.has_value();
+  if (!v)
+    return success();
+  for (OpFoldResult d : *v) {
+    if (std::optional<int64_t> c = DimBuilder::constantOf(d); c && *c < 0)
+      return op->emitOpError("shape has a negative dimension ") << *c;
+    if (failed(dims.require(Cmp::GE, d, dims.constant(0), "a shape has a negative dimension")))
+      return failure();
+  }
+  out = *v;
+  return success();
+}
+
+LogicalResult ConstantOfShapeOp::resultShapes(DimBuilder &dims, ShapeList &shapes) {
+  Dims out;
+  bool known;
+  if (failed(sizesFromTensor(*this, dims, getInput(), out, known)))
+    return failure();
+  if (known)
+    shapes.push_back(out);
+  return success();
+}
+
+LogicalResult ShapeOp::resultShapes(DimBuilder &dims, ShapeList &shapes) {
+  int64_t rank = rankOf(getData());
+  if (rank < 0)
+    return success();
+  auto clampAxis = [&](int64_t a) { return std::clamp<int64_t>(a < 0 ? a + rank : a, 0, rank); };
   int64_t start = clampAxis((int64_t)getStart());
   int64_t end = getEnd() ? clampAxis((int64_t)*getEnd()) : rank;
-  return refine(*this, {std::max<int64_t>(end - start, 0)}, i64);
+  shapes.push_back({dims.constant(std::max<int64_t>(end - start, 0))});
+  return success();
 }
 
-/// MatMul shapes with numpy semantics (1-D operands promoted then dropped).
-static std::optional<SmallVector<int64_t>> matmulShape(ArrayRef<int64_t> a,
-                                                       ArrayRef<int64_t> b) {
-  SmallVector<int64_t> sa(a), sb(b);
-  bool dropA = sa.size() == 1, dropB = sb.size() == 1;
-  if (dropA)
-    sa.insert(sa.begin(), 1);
-  if (dropB)
-    sb.push_back(1);
-  int64_t k1 = sa.back(), k2 = sb[sb.size() - 2];
-  if (k1 != kDyn && k2 != kDyn && k1 != k2)
-    return std::nullopt;
-  std::optional<SmallVector<int64_t>> batch = broadcastShapes(
-      ArrayRef<int64_t>(sa).drop_back(2), ArrayRef<int64_t>(sb).drop_back(2));
-  if (!batch)
-    return std::nullopt;
-  SmallVector<int64_t> out = *batch;
-  if (!dropA)
-    out.push_back(sa[sa.size() - 2]);
-  if (!dropB)
-    out.push_back(sb.back());
-  return out;
+LogicalResult SizeOp::resultShapes(DimBuilder &, ShapeList &shapes) {
+  shapes.push_back({});
+  return success();
 }
 
-LogicalResult MatMulOp::inferShapes() {
-  RankedTensorType a = rankedType(getA()), b = rankedType(getB());
+LogicalResult MatMulOp::resultShapes(DimBuilder &dims, ShapeList &shapes) {
+  std::optional<Dims> a = dims.shape(getA()), b = dims.shape(getB());
   if (!a || !b)
     return success();
-  std::optional<SmallVector<int64_t>> out = matmulShape(a.getShape(), b.getShape());
-  if (!out)
-    return emitOpError("inner dimensions do not match: ") << a << " and " << b;
-  return refine(*this, *out, a.getElementType());
+  if (a->empty() || b->empty())
+    return emitOpError("does not accept scalars");
+  bool dropA = a->size() == 1, dropB = b->size() == 1;
+  if (dropA)
+    a->insert(a->begin(), dims.constant(1));
+  if (dropB)
+    b->push_back(dims.constant(1));
+  OpFoldResult k1 = a->back(), k2 = (*b)[b->size() - 2];
+  if (failed(dims.require(Cmp::EQ, k1, k2, "MatMul inner dimensions do not match")))
+    return emitOpError("inner dimensions do not match: ")
+           << *DimBuilder::constantOf(k1) << " and " << *DimBuilder::constantOf(k2);
+  FailureOr<Dims> batch = dims.broadcast(
+      {Dims(ArrayRef(*a).drop_back(2)), Dims(ArrayRef(*b).drop_back(2))});
+  if (failed(batch))
+    return emitOpError("batch dimensions are not broadcastable");
+  Dims out = *batch;
+  if (!dropA)
+    out.push_back((*a)[a->size() - 2]);
+  if (!dropB)
+    out.push_back(b->back());
+  shapes.push_back(out);
+  return success();
 }
 
 template <typename GemmLike>
-static LogicalResult inferGemm(GemmLike op) {
-  RankedTensorType a = rankedType(op.getA()), b = rankedType(op.getB());
+static LogicalResult gemmShape(GemmLike op, DimBuilder &dims, ShapeList &shapes) {
+  std::optional<Dims> a = dims.shape(op.getA()), b = dims.shape(op.getB());
   if (!a || !b)
     return success();
-  int64_t m = op.getTransA() ? a.getDimSize(1) : a.getDimSize(0);
-  int64_t ka = op.getTransA() ? a.getDimSize(0) : a.getDimSize(1);
-  int64_t kb = op.getTransB() ? b.getDimSize(1) : b.getDimSize(0);
-  int64_t n = op.getTransB() ? b.getDimSize(0) : b.getDimSize(1);
-  if (ka != kDyn && kb != kDyn && ka != kb)
-    return op.emitOpError("inner dimensions do not match: ") << ka << " vs " << kb;
-  SmallVector<int64_t> out{m, n};
-  if (RankedTensorType c = rankedType(op.getC())) {
-    std::optional<SmallVector<int64_t>> b2 = broadcastShapes(out, c.getShape());
-    if (!b2 || b2->size() != 2 || ((*b2)[0] != m && m != kDyn) ||
-        ((*b2)[1] != n && n != kDyn))
-      return op.emitOpError("C is not unidirectionally broadcastable to ")
-             << m << "x" << n;
+  if (a->size() != 2 || b->size() != 2)
+    return op.emitOpError("expects 2-D A and B");
+  OpFoldResult m = (*a)[op.getTransA() ? 1 : 0], ka = (*a)[op.getTransA() ? 0 : 1];
+  OpFoldResult kb = (*b)[op.getTransB() ? 1 : 0], n = (*b)[op.getTransB() ? 0 : 1];
+  if (failed(dims.require(Cmp::EQ, ka, kb, "Gemm inner dimensions do not match")))
+    return op.emitOpError("inner dimensions do not match");
+  Dims out{m, n};
+  if (!isNoneValue(op.getC())) {
+    std::optional<Dims> c = dims.shape(op.getC());
+    if (c) {
+      if (c->size() > 2)
+        return op.emitOpError("C has rank ") << c->size() << ", expected at most 2";
+      // C broadcasts to (m, n) in one direction only.
+      for (size_t i = 0; i < c->size(); ++i) {
+        OpFoldResult cd = (*c)[i], od = out[2 - c->size() + i];
+        if (DimBuilder::constantOf(cd) == 1)
+          continue;
+        if (failed(dims.require(Cmp::EQ, cd, od, "Gemm's C does not broadcast to A*B")))
+          return op.emitOpError("C is not unidirectionally broadcastable to the product");
+      }
+    }
   }
-  return refine(op, out, a.getElementType());
+  shapes.push_back(out);
+  return success();
 }
-LogicalResult GemmOp::inferShapes() { return inferGemm(*this); }
-LogicalResult FusedGemmOp::inferShapes() { return inferGemm(*this); }
+LogicalResult GemmOp::resultShapes(DimBuilder &dims, ShapeList &shapes) {
+  return gemmShape(*this, dims, shapes);
+}
+LogicalResult FusedGemmOp::resultShapes(DimBuilder &dims, ShapeList &shapes) {
+  return gemmShape(*this, dims, shapes);
+}
 
 template <typename ConvLike>
-static LogicalResult inferConv(ConvLike op) {
-  RankedTensorType x = rankedType(op.getX()), w = rankedType(op.getW());
+static LogicalResult convShape(ConvLike op, DimBuilder &dims, ShapeList &shapes) {
+  std::optional<Dims> x = dims.shape(op.getX()), w = dims.shape(op.getW());
   if (!x || !w)
     return success();
-  if (x.getRank() < 3 || w.getRank() != x.getRank())
+  if (x->size() < 3 || w->size() != x->size())
     return op.emitOpError("expects input and weights of equal rank >= 3");
   SmallVector<int64_t> kernel;
   if (auto k = op.getKernelShape(); k && !k->empty())
     kernel.assign(k->begin(), k->end());
   else
-    kernel.assign(w.getShape().begin() + 2, w.getShape().end());
+    kernel = staticSizes(ArrayRef(*w).drop_front(2));
   if (llvm::any_of(kernel, ShapedType::isDynamic))
     return success();
-  int64_t c = x.getDimSize(1), wc = w.getDimSize(1);
   int64_t group = op.getGroup();
-  if (c != kDyn && wc != kDyn && c != wc * group)
-    return op.emitOpError("input has ")
-           << c << " channels, weights expect " << wc << " x group " << group;
+  if (group < 1)
+    return op.emitOpError("expects group >= 1");
+  if (failed(dims.require(Cmp::EQ, (*x)[1], dims.mul((*w)[1], dims.constant(group)),
+                          "Conv input channels do not match the weights")))
+    return op.emitOpError("input channels do not match weights' channels x group ") << group;
   std::string error;
-  std::optional<WindowGeometry> g = computeWindowGeometry(
-      x.getShape().drop_front(2), kernel, op.getStrides(), op.getDilations(),
-      op.getPads(), op.getAutoPad(), /*ceilMode=*/false, error);
-  if (!g)
+  FailureOr<WindowGeometry> g =
+      computeWindowGeometry(dims, ArrayRef(*x).drop_front(2), kernel, op.getStrides(),
+                            op.getDilations(), op.getPads(), op.getAutoPad(), false, error);
+  if (failed(g))
     return op.emitOpError(error);
-  SmallVector<int64_t> out{x.getDimSize(0), w.getDimSize(0)};
+  Dims out{(*x)[0], (*w)[0]};
   out.append(g->outSizes);
-  return refine(op, out, x.getElementType());
-}
-LogicalResult ConvOp::inferShapes() { return inferConv(*this); }
-LogicalResult FusedConvOp::inferShapes() { return inferConv(*this); }
-
-template <typename PoolOp>
-static LogicalResult inferPool(PoolOp op, bool ceilMode) {
-  RankedTensorType x = rankedType(op.getX());
-  if (!x)
-    return success();
-  std::string error;
-  std::optional<WindowGeometry> g = computeWindowGeometry(
-      x.getShape().drop_front(2), op.getKernelShape(), op.getStrides(),
-      op.getDilations(), op.getPads(), op.getAutoPad(), ceilMode, error);
-  if (!g)
-    return op.emitOpError(error);
-  SmallVector<int64_t> out{x.getDimSize(0), x.getDimSize(1)};
-  out.append(g->outSizes);
-  return refine(op, out, x.getElementType());
-}
-LogicalResult MaxPoolOp::inferShapes() {
-  if (failed(inferPool(*this, getCeilMode() != 0)))
-    return failure();
-  if (auto idx = dyn_cast<TensorType>(getIndices().getType()))
-    if (auto y = rankedType(getY()))
-      return refine(*this, y.getShape(), idx.getElementType(), 1);
+  shapes.push_back(out);
   return success();
 }
-LogicalResult AveragePoolOp::inferShapes() {
-  return inferPool(*this, getCeilMode() != 0);
+LogicalResult ConvOp::resultShapes(DimBuilder &dims, ShapeList &shapes) {
+  return convShape(*this, dims, shapes);
+}
+LogicalResult FusedConvOp::resultShapes(DimBuilder &dims, ShapeList &shapes) {
+  return convShape(*this, dims, shapes);
 }
 
-LogicalResult GlobalAveragePoolOp::inferShapes() {
-  RankedTensorType x = rankedType(getX());
+LogicalResult ConvTransposeOp::resultShapes(DimBuilder &dims, ShapeList &shapes) {
+  std::optional<Dims> x = dims.shape(getX()), w = dims.shape(getW());
+  if (!x || !w)
+    return success();
+  if (x->size() < 3 || w->size() != x->size())
+    return emitOpError("expects input and weights of equal rank >= 3");
+  size_t n = x->size() - 2;
+  int64_t group = getGroup();
+  if (group < 1)
+    return emitOpError("expects group >= 1");
+  SmallVector<int64_t> kernel;
+  if (auto k = getKernelShape(); k && !k->empty())
+    kernel.assign(k->begin(), k->end());
+  else
+    kernel = staticSizes(ArrayRef(*w).drop_front(2));
+  if (llvm::any_of(kernel, ShapedType::isDynamic) || kernel.size() != n)
+    return success();
+  auto attr = [&](std::optional<ArrayRef<int64_t>> a, size_t size, int64_t dflt)
+      -> std::optional<SmallVector<int64_t>> {
+    if (!a || a->empty())
+      return SmallVector<int64_t>(size, dflt);
+    if (a->size() != size)
+      return std::nullopt;
+    return SmallVector<int64_t>(a->begin(), a->end());
+  };
+  auto strides = attr(getStrides(), n, 1), dil = attr(getDilations(), n, 1),
+       outPad = attr(getOutputPadding(), n, 0), pads = attr(getPads(), 2 * n, 0);
+  if (!strides || !dil || !outPad || !pads)
+    return emitOpError("strides, dilations, output_padding or pads have the wrong length");
+  Dims out{(*x)[0], dims.mul((*w)[1], dims.constant(group))};
+  if (auto given = getOutputShape(); given && !given->empty()) {
+    if (given->size() != n)
+      return emitOpError("output_shape has the wrong length");
+    for (int64_t s : *given)
+      out.push_back(dims.constant(s));
+  } else {
+    for (size_t i = 0; i < n; ++i) {
+      int64_t extra = (*outPad)[i] + ((kernel[i] - 1) * (*dil)[i] + 1);
+      if (getAutoPad() == "SAME_UPPER" || getAutoPad() == "SAME_LOWER") {
+        out.push_back(dims.mul((*x)[i + 2], dims.constant((*strides)[i])));
+        continue;
+      }
+      int64_t padSum = getAutoPad() == "VALID" ? 0 : (*pads)[i] + (*pads)[i + n];
+      out.push_back(dims.add(dims.mul(dims.sub((*x)[i + 2], dims.constant(1)),
+                                      dims.constant((*strides)[i])),
+                             dims.constant(extra - padSum)));
+    }
+  }
+  shapes.push_back(out);
+  return success();
+}
+
+template <typename PoolOp>
+static LogicalResult poolShape(PoolOp op, DimBuilder &dims, ShapeList &shapes) {
+  std::optional<Dims> x = dims.shape(op.getX());
   if (!x)
     return success();
-  SmallVector<int64_t> out(x.getShape());
-  for (size_t d = 2; d < out.size(); ++d)
-    out[d] = 1;
-  return refine(*this, out, x.getElementType());
+  if (x->size() < 3)
+    return op.emitOpError("expects an input of rank >= 3 (N, C, spatial...)");
+  std::string error;
+  FailureOr<WindowGeometry> g = computeWindowGeometry(
+      dims, ArrayRef(*x).drop_front(2), op.getKernelShape(), op.getStrides(),
+      op.getDilations(), op.getPads(), op.getAutoPad(), op.getCeilMode() != 0, error);
+  if (failed(g))
+    return op.emitOpError(error);
+  Dims out{(*x)[0], (*x)[1]};
+  out.append(g->outSizes);
+  for (Value r : op->getResults())
+    shapes.push_back(isa<NoneType>(r.getType()) ? Dims() : out);
+  return success();
+}
+LogicalResult MaxPoolOp::resultShapes(DimBuilder &dims, ShapeList &shapes) {
+  return poolShape(*this, dims, shapes);
+}
+LogicalResult AveragePoolOp::resultShapes(DimBuilder &dims, ShapeList &shapes) {
+  return poolShape(*this, dims, shapes);
+}
+LogicalResult LpPoolOp::resultShapes(DimBuilder &dims, ShapeList &shapes) {
+  return poolShape(*this, dims, shapes);
 }
 
-LogicalResult ConcatOp::inferShapes() {
-  SmallVector<int64_t> out;
-  int64_t axis = -1;
+static LogicalResult globalPoolShape(Operation *op, DimBuilder &dims, ShapeList &shapes) {
+  std::optional<Dims> x = dims.shape(op->getOperand(0));
+  if (!x)
+    return success();
+  if (x->size() < 2)
+    return op->emitOpError("expects an input of rank >= 2");
+  for (size_t d = 2; d < x->size(); ++d)
+    (*x)[d] = dims.constant(1);
+  shapes.push_back(*x);
+  return success();
+}
+LogicalResult GlobalAveragePoolOp::resultShapes(DimBuilder &dims, ShapeList &shapes) {
+  return globalPoolShape(*this, dims, shapes);
+}
+LogicalResult GlobalMaxPoolOp::resultShapes(DimBuilder &dims, ShapeList &shapes) {
+  return globalPoolShape(*this, dims, shapes);
+}
+LogicalResult GlobalLpPoolOp::resultShapes(DimBuilder &dims, ShapeList &shapes) {
+  return globalPoolShape(*this, dims, shapes);
+}
+
+LogicalResult ConcatOp::resultShapes(DimBuilder &dims, ShapeList &shapes) {
+  SmallVector<Dims> in;
   for (Value v : getInputs()) {
-    RankedTensorType t = rankedType(v);
-    if (!t)
+    std::optional<Dims> s = dims.shape(v);
+    if (!s)
       return success();
-    if (out.empty()) {
-      out.assign(t.getShape().begin(), t.getShape().end());
-      std::optional<int64_t> a = normalizeAxis((int64_t)getAxis(), t.getRank());
-      if (!a)
-        return emitOpError("axis out of range");
-      axis = *a;
-      continue;
-    }
-    if (t.getRank() != (int64_t)out.size())
+    in.push_back(*s);
+  }
+  if (in.empty())
+    return emitOpError("expects at least one input");
+  int64_t rank = in[0].size();
+  std::optional<int64_t> axis = normalizeAxis((int64_t)getAxis(), rank);
+  if (!axis)
+    return emitOpError("axis ") << (int64_t)getAxis() << " is out of range for rank " << rank;
+  Dims out = in[0];
+  for (const Dims &s : ArrayRef(in).drop_front()) {
+    if ((int64_t)s.size() != rank)
       return emitOpError("inputs differ in rank");
-    for (int64_t d = 0; d < t.getRank(); ++d) {
-      int64_t s = t.getDimSize(d);
-      if (d == axis)
-        out[d] = (out[d] == kDyn || s == kDyn) ? kDyn : out[d] + s;
-      else if (out[d] == kDyn)
-        out[d] = s;
-      else if (s != kDyn && s != out[d])
+    for (int64_t d = 0; d < rank; ++d) {
+      if (d == *axis) {
+        out[d] = dims.add(out[d], s[d]);
+        continue;
+      }
+      if (!DimBuilder::isKnown(out[d]))
+        out[d] = s[d];
+      else if (failed(dims.require(Cmp::EQ, s[d], out[d], "Concat inputs differ in size")))
         return emitOpError("inputs differ in dimension ") << d;
     }
   }
-  if (out.empty())
-    return success();
-  return refine(*this, out, elementTypeOf(getConcatResult()));
+  shapes.push_back(out);
+  return success();
 }
 
-LogicalResult ReshapeOp::inferShapes() {
-  std::optional<SmallVector<int64_t>> target = getConstantInts(getShape());
-  RankedTensorType in = rankedType(getData());
-  Type elem = elementTypeOf(getData());
-  if (!target) {
-    RankedTensorType shapeType = rankedType(getShape());
-    if (shapeType && shapeType.hasStaticShape())
-      return refine(*this, SmallVector<int64_t>(shapeType.getNumElements(), kDyn), elem);
+LogicalResult ReshapeOp::resultShapes(DimBuilder &dims, ShapeList &shapes) {
+  std::optional<Dims> target = dims.values(getShape());
+  if (!target)
+    return success();
+  std::optional<Dims> in = dims.shape(getData());
+  bool allowzero = getAllowzero() != 0;
+  // Errors that the constant entries already show.
+  int64_t negatives = 0;
+  for (auto [d, v] : llvm::enumerate(*target)) {
+    std::optional<int64_t> c = DimBuilder::constantOf(v);
+    if (c && *c < -1)
+      return emitOpError("shape has a negative dimension ") << *c;
+    if (c == -1 && ++negatives > 1)
+      return emitOpError("shape has more than one -1");
+    if (c == 0 && !allowzero && in && d >= in->size())
+      return emitOpError("copies dimension ") << d << " that the input lacks";
+  }
+  // Each entry v: 0 copies the input's size (unless allowzero), -1 takes
+  // what is left. Written with selects, so that entries known only at run
+  // time follow the same rule; constants fold.
+  OpFoldResult zero = dims.constant(0), one = dims.constant(1), minusOne = dims.constant(-1);
+  Dims sizes;
+  OpFoldResult known = one, minusOnes = zero;
+  for (auto [d, v] : llvm::enumerate(*target)) {
+    OpFoldResult size = v;
+    if (!allowzero && in && d < in->size())
+      size = dims.select(Cmp::EQ, v, zero, (*in)[d], v);
+    else if (!allowzero && failed(dims.require(Cmp::NE, v, zero,
+                                               "Reshape copies a dimension the input lacks")))
+      return failure();
+    if (failed(dims.require(Cmp::GE, v, minusOne, "Reshape's shape has a negative entry")))
+      return failure();
+    sizes.push_back(size);
+    known = dims.mul(known, dims.select(Cmp::EQ, v, minusOne, one, size));
+    minusOnes = dims.add(minusOnes, dims.select(Cmp::EQ, v, minusOne, one, zero));
+  }
+  if (failed(dims.require(Cmp::LE, minusOnes, one, "Reshape's shape has more than one -1")))
+    return failure();
+  if (!in) {
+    for (auto [v, size] : llvm::zip(*target, sizes))
+      if (DimBuilder::constantOf(v) == -1)
+        size = {};
+    shapes.push_back(sizes);
     return success();
   }
-  SmallVector<int64_t> out(*target);
-  int64_t inferIdx = -1, known = 1;
-  bool unknown = false;
-  for (size_t d = 0; d < out.size(); ++d) {
-    if (out[d] == 0 && !getAllowzero()) {
-      if (!in || (int64_t)d >= in.getRank())
-        return in ? emitOpError("copies dimension ") << d << " that the input lacks"
-                  : success();
-      out[d] = in.getDimSize(d);
-    }
-    if (out[d] == -1) {
-      if (inferIdx >= 0)
-        return emitOpError("shape has more than one -1");
-      inferIdx = d;
-      continue;
-    }
-    if (out[d] < -1)
-      return emitOpError("shape has a negative dimension ") << out[d];
-    if (out[d] == kDyn)
-      unknown = true;
-    else
-      known *= out[d];
-  }
-  if (inferIdx >= 0) {
-    out[inferIdx] = kDyn;
-    if (in && in.hasStaticShape() && !unknown) {
-      if (known == 0 || in.getNumElements() % known != 0)
-        return emitOpError("cannot reshape ") << in << " to the requested shape";
-      out[inferIdx] = in.getNumElements() / known;
-    }
-  } else if (in && in.hasStaticShape() && !unknown &&
-             in.getNumElements() != known) {
-    return emitOpError("cannot reshape ") << in << " (" << in.getNumElements()
-                                          << " elements) to " << known << " elements";
-  }
-  return refine(*this, out, elem);
+  OpFoldResult total = dims.product(*in);
+  std::optional<int64_t> ck = DimBuilder::constantOf(known), ct = DimBuilder::constantOf(total);
+  if (negatives && ck && ct && (*ck == 0 || *ct % *ck != 0))
+    return emitOpError("cannot reshape ") << *ct << " elements into a shape whose other "
+                                          << "dimensions hold " << *ck;
+  // The inferred size; 0 when the others hold nothing (then the count
+  // check below fails unless the input is empty too).
+  OpFoldResult inferred =
+      dims.select(Cmp::EQ, known, zero, zero, dims.floorDiv(total, known));
+  Dims out;
+  for (auto [v, size] : llvm::zip(*target, sizes))
+    out.push_back(dims.select(Cmp::EQ, v, minusOne, inferred, size));
+  OpFoldResult count = dims.product(out);
+  std::optional<int64_t> cc = DimBuilder::constantOf(count);
+  if (cc && ct && *cc != *ct)
+    return emitOpError("cannot reshape ") << *ct << " elements to " << *cc << " elements";
+  if (failed(dims.require(Cmp::EQ, count, total, "Reshape changes the number of elements")))
+    return failure();
+  shapes.push_back(out);
+  return success();
 }
 
-LogicalResult FlattenOp::inferShapes() {
-  RankedTensorType in = rankedType(getInput());
+LogicalResult FlattenOp::resultShapes(DimBuilder &dims, ShapeList &shapes) {
+  std::optional<Dims> in = dims.shape(getInput());
   if (!in)
     return success();
-  int64_t rank = in.getRank();
-  int64_t axis = (int64_t)getAxis();
+  int64_t rank = in->size(), axis = (int64_t)getAxis();
   if (axis < -rank || axis > rank)
     return emitOpError("axis ") << axis << " out of range for rank " << rank;
   if (axis < 0)
     axis += rank;
-  auto product = [&](int64_t from, int64_t to) {
-    int64_t p = 1;
-    for (int64_t d = from; d < to; ++d) {
-      if (in.isDynamicDim(d))
-        return kDyn;
-      p *= in.getDimSize(d);
-    }
-    return p;
-  };
-  return refine(*this, {product(0, axis), product(axis, rank)},
-                in.getElementType());
+  shapes.push_back({dims.product(ArrayRef(*in).take_front(axis)),
+                    dims.product(ArrayRef(*in).drop_front(axis))});
+  return success();
 }
 
-LogicalResult TransposeOp::inferShapes() {
-  RankedTensorType in = rankedType(getData());
+LogicalResult TransposeOp::resultShapes(DimBuilder &dims, ShapeList &shapes) {
+  std::optional<Dims> in = dims.shape(getData());
   if (!in)
     return success();
-  SmallVector<int64_t> out;
-  int64_t rank = in.getRank();
+  int64_t rank = in->size();
+  if (getPerm() && (int64_t)getPerm()->size() != rank)
+    return emitOpError("perm has ") << getPerm()->size() << " entries for rank " << rank;
+  Dims out;
+  SmallVector<bool> seen(rank, false);
   for (int64_t d = 0; d < rank; ++d) {
     int64_t p = getPerm() ? (*getPerm())[d] : rank - 1 - d;
-    out.push_back(in.getDimSize(p));
+    if (p < 0 || p >= rank || seen[p])
+      return emitOpError("perm is not a permutation");
+    seen[p] = true;
+    out.push_back((*in)[p]);
   }
-  return refine(*this, out, in.getElementType());
+  shapes.push_back(out);
+  return success();
 }
 
-/// Sorted, normalized axes from a constant `axes` operand; nullopt if absent
-/// (`none`) and empty vector + failure flag if not constant.
-static std::optional<SmallVector<int64_t>> constantAxes(Value axes, int64_t rank,
-                                                        bool &unknown) {
+/// The constant axes operand (or attribute) of Squeeze, Unsqueeze and the
+/// Reduce ops: nullopt when absent; `unknown` when not constant.
+static std::optional<SmallVector<int64_t>> constantAxes(Value axes, bool &unknown) {
   unknown = false;
-  if (isa<NoneType>(axes.getType()))
+  if (isNoneValue(axes))
     return std::nullopt;
   std::optional<SmallVector<int64_t>> values = getConstantInts(axes);
-  if (!values) {
+  if (!values)
     unknown = true;
-    return std::nullopt;
-  }
-  SmallVector<int64_t> out;
-  for (int64_t a : *values) {
-    std::optional<int64_t> n = normalizeAxis(a, rank);
-    if (!n) {
-      unknown = true;
-      return std::nullopt;
-    }
-    out.push_back(*n);
-  }
-  llvm::sort(out);
-  return out;
+  return values;
 }
 
-LogicalResult SqueezeOp::inferShapes() {
-  RankedTensorType in = rankedType(getData());
+LogicalResult SqueezeOp::resultShapes(DimBuilder &dims, ShapeList &shapes) {
+  std::optional<Dims> in = dims.shape(getData());
   if (!in)
     return success();
   bool unknown;
-  std::optional<SmallVector<int64_t>> axes =
-      constantAxes(getAxes(), in.getRank(), unknown);
+  std::optional<SmallVector<int64_t>> given = constantAxes(getAxes(), unknown);
   if (unknown)
     return success();
-  SmallVector<int64_t> out;
-  for (int64_t d = 0; d < in.getRank(); ++d) {
-    int64_t s = in.getDimSize(d);
+  std::optional<SmallVector<int64_t>> axes;
+  if (given) {
+    axes = normalizeAxes(*given, in->size());
+    if (!axes)
+      return emitOpError("axes are out of range or repeated");
+  }
+  Dims out;
+  for (int64_t d = 0; d < (int64_t)in->size(); ++d) {
+    std::optional<int64_t> s = DimBuilder::constantOf((*in)[d]);
+    if (!axes && !s)
+      return success(); // cannot tell whether it squeezes
     bool listed = axes ? llvm::is_contained(*axes, d) : s == 1;
-    if (!axes && s == kDyn)
-      return success(); // can't tell whether it squeezes
     if (listed) {
-      if (s != 1 && s != kDyn)
-        return emitOpError("cannot squeeze dimension ") << d << " of size " << s;
+      if (s && *s != 1)
+        return emitOpError("cannot squeeze dimension ") << d << " of size " << *s;
+      if (failed(dims.require(Cmp::EQ, (*in)[d], dims.constant(1),
+                              "Squeeze of a dimension that is not 1")))
+        return failure();
       continue;
     }
-    out.push_back(s);
+    out.push_back((*in)[d]);
   }
-  return refine(*this, out, in.getElementType());
+  shapes.push_back(out);
+  return success();
 }
 
-LogicalResult UnsqueezeOp::inferShapes() {
-  RankedTensorType in = rankedType(getData());
-  if (!in)
-    return success();
+LogicalResult UnsqueezeOp::resultShapes(DimBuilder &dims, ShapeList &shapes) {
+  std::optional<Dims> in = dims.shape(getData());
   std::optional<SmallVector<int64_t>> values = getConstantInts(getAxes());
-  if (!values)
+  if (!in || !values)
     return success();
-  int64_t outRank = in.getRank() + values->size();
-  SmallVector<int64_t> axes;
-  for (int64_t a : *values) {
-    std::optional<int64_t> n = normalizeAxis(a, outRank);
-    if (!n)
-      return emitOpError("axis ") << a << " out of range";
-    axes.push_back(*n);
-  }
-  SmallVector<int64_t> out;
+  int64_t outRank = in->size() + values->size();
+  std::optional<SmallVector<int64_t>> axes = normalizeAxes(*values, outRank);
+  if (!axes)
+    return emitOpError("axes are out of range or repeated");
+  Dims out;
   for (int64_t d = 0, src = 0; d < outRank; ++d)
-    out.push_back(llvm::is_contained(axes, d) ? 1 : in.getDimSize(src++));
-  return refine(*this, out, in.getElementType());
+    out.push_back(llvm::is_contained(*axes, d) ? dims.constant(1) : (*in)[src++]);
+  shapes.push_back(out);
+  return success();
 }
 
-LogicalResult GatherOp::inferShapes() {
-  RankedTensorType data = rankedType(getData()), idx = rankedType(getIndices());
+LogicalResult GatherOp::resultShapes(DimBuilder &dims, ShapeList &shapes) {
+  std::optional<Dims> data = dims.shape(getData()), idx = dims.shape(getIndices());
   if (!data || !idx)
     return success();
-  std::optional<int64_t> axis = normalizeAxis((int64_t)getAxis(), data.getRank());
+  if (data->empty())
+    return emitOpError("expects data of rank >= 1");
+  std::optional<int64_t> axis = normalizeAxis((int64_t)getAxis(), data->size());
   if (!axis)
-    return emitOpError("axis out of range");
-  SmallVector<int64_t> out(data.getShape().take_front(*axis));
-  out.append(idx.getShape().begin(), idx.getShape().end());
-  out.append(data.getShape().begin() + *axis + 1, data.getShape().end());
-  return refine(*this, out, data.getElementType());
+    return emitOpError("axis ") << (int64_t)getAxis() << " is out of range for rank "
+                                << data->size();
+  Dims out(data->begin(), data->begin() + *axis);
+  out.append(idx->begin(), idx->end());
+  out.append(data->begin() + *axis + 1, data->end());
+  shapes.push_back(out);
+  return success();
+}
+
+LogicalResult GatherElementsOp::resultShapes(DimBuilder &dims, ShapeList &shapes) {
+  std::optional<Dims> data = dims.shape(getData()), idx = dims.shape(getIndices());
+  if (!data || !idx)
+    return success();
+  if (data->size() != idx->size() || data->empty())
+    return emitOpError("expects data and indices of one rank >= 1");
+  if (!normalizeAxis((int64_t)getAxis(), data->size()))
+    return emitOpError("axis is out of range");
+  shapes.push_back(*idx);
+  return success();
+}
+
+LogicalResult GatherNDOp::resultShapes(DimBuilder &dims, ShapeList &shapes) {
+  std::optional<Dims> data = dims.shape(getData()), idx = dims.shape(getIndices());
+  if (!data || !idx)
+    return success();
+  int64_t b = getBatchDims(), q = idx->size(), r = data->size();
+  std::optional<int64_t> last = q ? DimBuilder::constantOf(idx->back()) : std::nullopt;
+  if (q < 1 || r < 1 || b < 0 || b >= std::min(q, r))
+    return emitOpError("batch_dims and ranks are inconsistent");
+  if (!last)
+    return success();
+  if (*last < 1 || *last > r - b)
+    return emitOpError("the last dimension of indices is out of range");
+  Dims out(idx->begin(), idx->end() - 1);
+  out.append(data->begin() + b + *last, data->end());
+  shapes.push_back(out);
+  return success();
+}
+
+LogicalResult ExpandOp::resultShapes(DimBuilder &dims, ShapeList &shapes) {
+  std::optional<Dims> in = dims.shape(getInput());
+  Dims target;
+  bool known;
+  if (failed(sizesFromTensor(*this, dims, getShape(), target, known)))
+    return failure();
+  if (!in || !known)
+    return success();
+  // Numpy broadcasting of the input against the requested shape, where a 1
+  // in either keeps the other's size. A size known only at run time must
+  // match: the lowering reads the input's dims as they are.
+  size_t rank = std::max(in->size(), target.size());
+  Dims out;
+  OpFoldResult one = dims.constant(1);
+  for (size_t i = 0; i < rank; ++i) {
+    OpFoldResult x = i < rank - in->size() ? one : (*in)[i - (rank - in->size())];
+    OpFoldResult v = i < rank - target.size() ? one : target[i - (rank - target.size())];
+    if (DimBuilder::constantOf(x) == 1) {
+      out.push_back(v);
+      continue;
+    }
+    OpFoldResult size = dims.select(Cmp::EQ, v, one, x, v);
+    std::optional<int64_t> cx = DimBuilder::constantOf(x), cs = DimBuilder::constantOf(size);
+    if (cx && cs && *cx != *cs)
+      return emitOpError("the input does not broadcast to the requested shape");
+    if (failed(dims.require(Cmp::EQ, x, size, "Expand's input does not broadcast to the shape")))
+      return failure();
+    out.push_back(size);
+  }
+  shapes.push_back(out);
+  return success();
+}
+
+LogicalResult TileOp::resultShapes(DimBuilder &dims, ShapeList &shapes) {
+  std::optional<Dims> in = dims.shape(getInput());
+  std::optional<Dims> reps = dims.values(getRepeats());
+  if (!in || !reps)
+    return success();
+  if (reps->size() != in->size())
+    return emitOpError("repeats has ") << reps->size() << " values for rank " << in->size();
+  Dims out;
+  for (auto [d, r] : llvm::zip(*in, *reps)) {
+    if (std::optional<int64_t> c = DimBuilder::constantOf(r); c && *c < 0)
+      return emitOpError("repeats must not be negative");
+    out.push_back(dims.mul(d, r));
+  }
+  shapes.push_back(out);
+  return success();
+}
+
+LogicalResult SliceOp::resultShapes(DimBuilder &dims, ShapeList &shapes) {
+  std::optional<Dims> in = dims.shape(getData());
+  std::optional<Dims> starts = dims.values(getStarts()), ends = dims.values(getEnds());
+  if (!in || !starts || !ends)
+    return success();
+  if (starts->size() != ends->size())
+    return emitOpError("starts and ends differ in length");
+  int64_t rank = in->size();
+  SmallVector<int64_t> axes;
+  if (!isNoneValue(getAxes())) {
+    std::optional<SmallVector<int64_t>> a = getConstantInts(getAxes());
+    if (!a)
+      return success(); // rank is known, but not which dims change
+    std::optional<SmallVector<int64_t>> sorted = normalizeAxes(*a, rank);
+    if (!sorted || a->size() != starts->size())
+      return emitOpError("axes are out of range, repeated or of the wrong length");
+    for (int64_t v : *a)
+      axes.push_back(*normalizeAxis(v, rank));
+  } else {
+    for (int64_t d = 0; d < (int64_t)starts->size(); ++d)
+      axes.push_back(d);
+    if ((int64_t)axes.size() > rank)
+      return emitOpError("more starts than dimensions");
+  }
+  std::optional<Dims> steps = dims.values(getSteps());
+  if (!isNoneValue(getSteps()) && !steps)
+    return success();
+  Dims out = *in;
+  for (size_t i = 0; i < axes.size(); ++i) {
+    OpFoldResult step = steps ? (*steps)[i] : dims.constant(1);
+    std::optional<int64_t> cstep = DimBuilder::constantOf(step);
+    if (cstep == 0)
+      return emitOpError("steps must not be 0");
+    if (!cstep) {
+      // The sign of the step decides the clamping, so it must be known.
+      if (dims.isLowering())
+        return emitOpError("steps must be compile-time constants");
+      out[axes[i]] = {};
+      continue;
+    }
+    out[axes[i]] = sliceSize(dims, (*in)[axes[i]], (*starts)[i], (*ends)[i], *cstep).size;
+  }
+  shapes.push_back(out);
+  return success();
+}
+
+SliceBounds onnx_mlc::onnx::sliceSize(const DimBuilder &dims, OpFoldResult size,
+                                      OpFoldResult start, OpFoldResult end, int64_t step) {
+  // ONNX: negative starts/ends count from the end; they are then clamped to
+  // [0, size] for positive steps and [-1, size - 1] for negative ones.
+  auto normalize = [&](OpFoldResult v, int64_t lo, OpFoldResult hiOffset) {
+    OpFoldResult shifted = dims.select(Cmp::LT, v, dims.constant(0), dims.add(v, size), v);
+    OpFoldResult hi = dims.add(size, hiOffset);
+    return dims.max(dims.constant(lo), dims.min(shifted, hi));
+  };
+  SliceBounds r;
+  if (step > 0) {
+    r.start = normalize(start, 0, dims.constant(0));
+    OpFoldResult e = normalize(end, 0, dims.constant(0));
+    r.size = dims.max(dims.constant(0),
+                      dims.ceilDiv(dims.sub(e, r.start), dims.constant(step)));
+  } else {
+    r.start = normalize(start, -1, dims.constant(-1));
+    OpFoldResult e = normalize(end, -1, dims.constant(-1));
+    r.size = dims.max(dims.constant(0),
+                      dims.ceilDiv(dims.sub(r.start, e), dims.constant(-step)));
+  }
+  return r;
+}
+
+LogicalResult SplitOp::resultShapes(DimBuilder &dims, ShapeList &shapes) {
+  std::optional<Dims> in = dims.shape(getInput());
+  if (!in)
+    return success();
+  std::optional<int64_t> axis = normalizeAxis((int64_t)getAxis(), in->size());
+  if (!axis)
+    return emitOpError("axis is out of range");
+  int64_t n = getNumResults();
+  Dims sizes;
+  if (!isNoneValue(getSplit())) {
+    std::optional<Dims> given = dims.values(getSplit());
+    if (!given)
+      return success();
+    if ((int64_t)given->size() != n)
+      return emitOpError("split has ") << given->size() << " sizes for " << n << " outputs";
+    sizes = *given;
+    OpFoldResult total = dims.constant(0);
+    for (OpFoldResult s : sizes)
+      total = dims.add(total, s);
+    if (failed(dims.require(Cmp::EQ, total, (*in)[*axis], "Split sizes do not add up")))
+      return emitOpError("split sizes do not add up to the dimension");
+  } else {
+    // Equal parts, the last one smaller when the size does not divide.
+    OpFoldResult part = dims.ceilDiv((*in)[*axis], dims.constant(n));
+    for (int64_t i = 0; i < n; ++i) {
+      OpFoldResult rest = dims.sub((*in)[*axis], dims.mul(part, dims.constant(i)));
+      sizes.push_back(dims.max(dims.constant(0), dims.min(part, rest)));
+    }
+  }
+  for (OpFoldResult s : sizes) {
+    Dims out = *in;
+    out[*axis] = s;
+    shapes.push_back(out);
+  }
+  return success();
+}
+
+LogicalResult PadOp::resultShapes(DimBuilder &dims, ShapeList &shapes) {
+  std::optional<Dims> in = dims.shape(getData());
+  std::optional<Dims> pads = dims.values(getPads());
+  if (!in || !pads)
+    return success();
+  int64_t rank = in->size();
+  SmallVector<int64_t> axes;
+  if (!isNoneValue(getAxes())) {
+    std::optional<SmallVector<int64_t>> a = getConstantInts(getAxes());
+    if (!a)
+      return success();
+    for (int64_t v : *a) {
+      std::optional<int64_t> n = normalizeAxis(v, rank);
+      if (!n)
+        return emitOpError("axis ") << v << " is out of range";
+      axes.push_back(*n);
+    }
+  } else {
+    for (int64_t d = 0; d < rank; ++d)
+      axes.push_back(d);
+  }
+  if (pads->size() != 2 * axes.size())
+    return emitOpError("pads has ") << pads->size() << " values for " << axes.size() << " axes";
+  Dims out = *in;
+  for (size_t i = 0; i < axes.size(); ++i)
+    out[axes[i]] = dims.add(out[axes[i]], dims.add((*pads)[i], (*pads)[i + axes.size()]));
+  for (OpFoldResult d : out)
+    if (std::optional<int64_t> c = DimBuilder::constantOf(d); c && *c < 0)
+      return emitOpError("padding removes more than the whole dimension");
+  shapes.push_back(out);
+  return success();
+}
+
+/// Reduced shape: reduced axes become 1 (keepdims) or disappear.
+static Dims reducedShape(const DimBuilder &dims, ArrayRef<OpFoldResult> in,
+                         ArrayRef<int64_t> axes, bool keepdims) {
+  Dims out;
+  for (int64_t d = 0; d < (int64_t)in.size(); ++d) {
+    if (!llvm::is_contained(axes, d))
+      out.push_back(in[d]);
+    else if (keepdims)
+      out.push_back(dims.constant(1));
+  }
+  return out;
+}
+
+template <typename ReduceOp>
+static LogicalResult reduceShape(ReduceOp op, DimBuilder &dims, ShapeList &shapes) {
+  std::optional<Dims> in = dims.shape(op.getData());
+  if (!in)
+    return success();
+  int64_t rank = in->size();
+  bool unknown;
+  std::optional<SmallVector<int64_t>> given = constantAxes(op.getAxes(), unknown);
+  bool keep = op.getKeepdims() != 0;
+  if (unknown) {
+    // Which dims are reduced is known only at run time: with keepdims the
+    // rank is known, but every size may become 1.
+    if (keep)
+      shapes.push_back(Dims(rank, OpFoldResult()));
+    return success();
+  }
+  SmallVector<int64_t> axes;
+  if (given && !given->empty()) {
+    std::optional<SmallVector<int64_t>> n = normalizeAxes(*given, rank);
+    if (!n)
+      return op.emitOpError("axes are out of range or repeated");
+    axes = *n;
+  } else if (!op.getNoopWithEmptyAxes()) {
+    axes = llvm::to_vector(llvm::seq<int64_t>(0, rank));
+  }
+  shapes.push_back(reducedShape(dims, *in, axes, keep));
+  return success();
+}
+#define REDUCE(OP)                                                             \
+  LogicalResult OP::resultShapes(DimBuilder &dims, ShapeList &shapes) {        \
+    return reduceShape(*this, dims, shapes);                                   \
+  }
+REDUCE(ReduceL1Op)
+REDUCE(ReduceL2Op)
+REDUCE(ReduceLogSumOp)
+REDUCE(ReduceLogSumExpOp)
+REDUCE(ReduceMaxOp)
+REDUCE(ReduceMeanOp)
+REDUCE(ReduceMinOp)
+REDUCE(ReduceProdOp)
+REDUCE(ReduceSumOp)
+REDUCE(ReduceSumSquareOp)
+#undef REDUCE
+
+template <typename ArgOp>
+static LogicalResult argShape(ArgOp op, DimBuilder &dims, ShapeList &shapes) {
+  std::optional<Dims> in = dims.shape(op.getData());
+  if (!in)
+    return success();
+  std::optional<int64_t> axis = normalizeAxis((int64_t)op.getAxis(), in->size());
+  if (!axis)
+    return op.emitOpError("axis is out of range");
+  shapes.push_back(reducedShape(dims, *in, {*axis}, op.getKeepdims() != 0));
+  return success();
+}
+LogicalResult ArgMaxOp::resultShapes(DimBuilder &dims, ShapeList &shapes) {
+  return argShape(*this, dims, shapes);
+}
+LogicalResult ArgMinOp::resultShapes(DimBuilder &dims, ShapeList &shapes) {
+  return argShape(*this, dims, shapes);
+}
+
+LogicalResult TopKOp::resultShapes(DimBuilder &dims, ShapeList &shapes) {
+  std::optional<Dims> in = dims.shape(getX());
+  std::optional<Dims> k = dims.values(getK());
+  if (!in || !k)
+    return success();
+  std::optional<int64_t> axis = normalizeAxis((int64_t)getAxis(), in->size());
+  if (!axis || k->size() != 1)
+    return emitOpError("axis is out of range or K is not a single value");
+  if (failed(dims.require(Cmp::LE, (*k)[0], (*in)[*axis], "TopK's K exceeds the dimension")) ||
+      failed(dims.require(Cmp::GE, (*k)[0], dims.constant(0), "TopK's K is negative")))
+    return emitOpError("K is out of range");
+  Dims out = *in;
+  out[*axis] = (*k)[0];
+  shapes = {out, out};
+  return success();
+}
+
+LogicalResult RangeOp::resultShapes(DimBuilder &dims, ShapeList &shapes) {
+  // The count depends on the values; folding computes it for constants and
+  // the lowering computes it at run time.
+  auto start = getConstantValue(getStart()), limit = getConstantValue(getLimit()),
+       delta = getConstantValue(getDelta());
+  if (!start || !limit || !delta) {
+    shapes.push_back({OpFoldResult()});
+    return success();
+  }
+  auto asDouble = [](DenseElementsAttr a) {
+    if (isa<FloatType>(a.getElementType()))
+      return (*a.getValues<APFloat>().begin()).convertToDouble();
+    return (double)(*a.getValues<APInt>().begin()).getSExtValue();
+  };
+  double s = asDouble(start), l = asDouble(limit), d = asDouble(delta);
+  if (d == 0)
+    return emitOpError("delta must not be 0");
+  double n = std::ceil((l - s) / d);
+  if (!(n < 9.0e15))
+    return emitOpError("the range has too many elements");
+  shapes.push_back({dims.constant(std::max<int64_t>(0, (int64_t)n))});
+  return success();
+}
+
+LogicalResult OneHotOp::resultShapes(DimBuilder &dims, ShapeList &shapes) {
+  std::optional<Dims> idx = dims.shape(getIndices());
+  if (!idx)
+    return success();
+  int64_t outRank = idx->size() + 1;
+  std::optional<int64_t> axis = normalizeAxis((int64_t)getAxis(), outRank);
+  if (!axis)
+    return emitOpError("axis is out of range");
+  OpFoldResult depth;
+  if (DenseElementsAttr d = getConstantValue(getDepth())) {
+    double v = isa<FloatType>(d.getElementType())
+                   ? (*d.getValues<APFloat>().begin()).convertToDouble()
+                   : (double)(*d.getValues<APInt>().begin()).getSExtValue();
+    if (v < 1 || v > 1e12)
+      return emitOpError("depth must be positive");
+    depth = dims.constant((int64_t)v);
+  }
+  Dims out = *idx;
+  out.insert(out.begin() + *axis, depth);
+  shapes.push_back(out);
+  return success();
+}
+
+LogicalResult NonZeroOp::resultShapes(DimBuilder &dims, ShapeList &shapes) {
+  int64_t rank = rankOf(getX());
+  if (rank < 0)
+    return success();
+  shapes.push_back({dims.constant(rank), OpFoldResult()});
+  return success();
+}
+
+LogicalResult CompressOp::resultShapes(DimBuilder &dims, ShapeList &shapes) {
+  std::optional<Dims> in = dims.shape(getInput());
+  if (!in)
+    return success();
+  if (!getAxis()) {
+    shapes.push_back({OpFoldResult()});
+    return success();
+  }
+  std::optional<int64_t> axis = normalizeAxis((int64_t)*getAxis(), in->size());
+  if (!axis)
+    return emitOpError("axis is out of range");
+  Dims out = *in;
+  out[*axis] = {};
+  shapes.push_back(out);
+  return success();
+}
+
+template <typename Op>
+static LogicalResult blockShape(Op op, DimBuilder &dims, ShapeList &shapes, bool toDepth) {
+  std::optional<Dims> in = dims.shape(op.getInput());
+  if (!in)
+    return success();
+  if (in->size() != 4)
+    return op.emitOpError("expects a 4-D input");
+  int64_t b = op.getBlocksize();
+  if (b < 1)
+    return op.emitOpError("blocksize must be positive");
+  OpFoldResult bb = dims.constant(b * b), bc = dims.constant(b);
+  Dims out = *in;
+  if (toDepth) {
+    out[1] = dims.mul((*in)[1], bb);
+    out[2] = dims.floorDiv((*in)[2], bc);
+    out[3] = dims.floorDiv((*in)[3], bc);
+  } else {
+    out[1] = dims.floorDiv((*in)[1], bb);
+    out[2] = dims.mul((*in)[2], bc);
+    out[3] = dims.mul((*in)[3], bc);
+  }
+  shapes.push_back(out);
+  return success();
+}
+LogicalResult DepthToSpaceOp::resultShapes(DimBuilder &dims, ShapeList &shapes) {
+  return blockShape(*this, dims, shapes, false);
+}
+LogicalResult SpaceToDepthOp::resultShapes(DimBuilder &dims, ShapeList &shapes) {
+  return blockShape(*this, dims, shapes, true);
 }
