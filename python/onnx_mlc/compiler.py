@@ -58,6 +58,11 @@ def new_context():
     return ctx
 
 
+def lowered_ops(context):
+    """The ONNX op types the compiler lowers itself."""
+    return frozenset(_onnxMlc.lowered_ops(context))
+
+
 def _signature(module):
     """(inputs, outputs) as lists of (name, dtype name, shape, dim names),
     read from the optimized ONNX-level @main_graph; a dynamic size is None."""
@@ -93,7 +98,7 @@ def compile_to(model, emit, options, output_path):
     if emit not in EMIT_KINDS:
         raise OnnxMlcError(f"unknown emit kind '{emit}'; choose one of {', '.join(EMIT_KINDS)}")
     ctx = new_context()
-    module = import_model(model, ctx, options.input_shapes)
+    module = import_model(model, ctx, options.input_shapes, lowered_ops(ctx))
     written = [output_path]
 
     def write(text_or_bytes):

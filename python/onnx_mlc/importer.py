@@ -8,6 +8,9 @@ The contract:
   ``mlc.output_names``, the ``dim_param`` names of their dimensions in
   ``mlc.input_dims`` and ``mlc.output_dims`` ("" where a size has none);
   the default-domain opset in ``onnx.opset``.
+* A default-domain node whose op the compiler does not lower, but which ONNX
+  defines as a function, is replaced by the function's body (functions.py)
+  when ``lowered`` (the set of lowered op types) is given.
 * ``input_shapes`` pins inputs' dimensions (``{"x": [1, 128]}``) before
   anything else: the model is then compiled for those sizes only.
 * Initializers and Constant nodes become ``onnx.Constant``; tensors of more
@@ -34,6 +37,7 @@ from onnx import defs, numpy_helper, shape_inference
 
 from . import dtypes
 from .errors import OnnxMlcError
+from .functions import expand_functions
 from .mlir import ir
 from .mlir.dialects import func
 
@@ -410,15 +414,20 @@ def _upgrade_coerced_softmax(imp, node, operands, attrs, loc):
     return True
 
 
-def import_model(model, context, input_shapes=None):
+def import_model(model, context, input_shapes=None, lowered=None):
     """Imports `model` (path, bytes or ModelProto) into a new module in
-    `context`, which must have the onnx-mlc dialects registered."""
+    `context`, which must have the onnx-mlc dialects registered. `lowered`
+    is the set of op types the compiler lowers, if function bodies should
+    replace the others."""
     proto = load_model(model)
-    if input_shapes:
+    if input_shapes or lowered is not None:
         copy = onnx.ModelProto()
         copy.CopyFrom(proto)
         proto = copy
+    if input_shapes:
         pin_input_shapes(proto, input_shapes)
+    if lowered is not None:
+        expand_functions(proto, lowered)
     try:
         proto = shape_inference.infer_shapes(proto, strict_mode=False, data_prop=True)
     except Exception as e:

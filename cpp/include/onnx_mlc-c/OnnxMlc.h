@@ -30,6 +30,13 @@ MLIR_CAPI_EXPORTED MlirLogicalResult onnxMlcExternalizeConstants(
     MlirModule module, MlirStringRef prefix, uint64_t minBytes,
     OnnxMlcConstantCallback callback, void *userData);
 
+/** Calls `callback` with the name of every ONNX op that the lowering to
+ * linalg has a pattern for ("Add", "Conv", ...). */
+MLIR_CAPI_EXPORTED void onnxMlcForEachLoweredOp(MlirContext context,
+                                                void (*callback)(MlirStringRef name,
+                                                                 void *userData),
+                                                void *userData);
+
 #ifdef __cplusplus
 }
 #endif

@@ -47,6 +47,19 @@ NB_MODULE(_onnxMlc, m) {
       nb::arg("module"), nb::arg("prefix"), nb::arg("min_bytes"),
       "Takes the constant globals of at least `min_bytes` out of an LLVM-dialect "
       "module and returns them as (symbol, alignment, bytes).");
+  m.def(
+      "lowered_ops",
+      [](MlirContext context) {
+        nb::list names;
+        onnxMlcForEachLoweredOp(
+            context,
+            [](MlirStringRef name, void *userData) {
+              static_cast<nb::list *>(userData)->append(nb::str(name.data, name.length));
+            },
+            &names);
+        return names;
+      },
+      nb::arg("context"), "The ONNX op types that the compiler lowers.");
   m.def("register_passes", &onnxMlcRegisterAllPasses,
         "Registers all passes and pipelines with the pass registry.");
 }

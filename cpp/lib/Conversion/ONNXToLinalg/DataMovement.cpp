@@ -35,6 +35,17 @@ Value normalizeIndex(OpBuilder &b, Location loc, Value raw, Value size) {
   return arith::MinSIOp::create(b, loc, idx, last);
 }
 
+/// `offset` into dim `d` of `tensor`, except that a static offset at or past
+/// a static end (only valid for an empty slice) becomes 0, which the slice
+/// ops' verifiers accept.
+OpFoldResult sliceOffset(OpFoldResult offset, Value tensor, int64_t d) {
+  RankedTensorType type = typeOf(tensor);
+  std::optional<int64_t> c = getConstantIntValue(offset);
+  if (c && !type.isDynamicDim(d) && *c >= type.getDimSize(d))
+    return IntegerAttr::get(IndexType::get(tensor.getContext()), 0);
+  return offset;
+}
+
 /// A generic over `outSizes` whose element is computed from its indices
 /// (`linalg.index`), typically by a `tensor.extract` from another tensor.
 Value buildIndexed(OpBuilder &b, Location loc, ArrayRef<OpFoldResult> outSizes, Type elem,
@@ -151,7 +162,7 @@ struct ConcatLowering : ONNXConversion<ConcatOp> {
     for (Value in : adaptor.getInputs()) {
       Sizes sizes = sizesOf(rewriter, loc, in);
       Sizes offsets(rank, rewriter.getIndexAttr(0)), strides(rank, rewriter.getIndexAttr(1));
-      offsets[axis] = offset;
+      offsets[axis] = sliceOffset(offset, result, axis);
       result = tensor::InsertSliceOp::create(rewriter, loc, in, result, offsets, sizes, strides);
       offset = dims.add(offset, sizes[axis]);
     }
@@ -311,7 +322,7 @@ struct SliceLowering : ONNXConversion<SliceOp> {
     SmallVector<int64_t> strides(rank, 1);
     for (size_t i = 0; i < axes.size(); ++i) {
       SliceBounds s = sliceSize(dims, in[axes[i]], (*starts)[i], (*ends)[i], steps[i]);
-      offsets[axes[i]] = s.start;
+      offsets[axes[i]] = sliceOffset(s.start, data, axes[i]);
       sizes[axes[i]] = s.size;
       strides[axes[i]] = steps[i];
     }
@@ -353,10 +364,16 @@ struct SplitLowering : ONNXConversion<SplitOp> {
     DimBuilder dims(rewriter, loc);
     OpFoldResult offset = rewriter.getIndexAttr(0);
     SmallVector<Value> results;
-    for (auto [i, sizes] : llvm::enumerate(*shapes)) {
+    for (auto [i, partSizes] : llvm::enumerate(*shapes)) {
+      SmallVector<OpFoldResult> sizes = partSizes;
       Sizes offsets(rank, rewriter.getIndexAttr(0)), strides(rank, rewriter.getIndexAttr(1));
-      offsets[axis] = offset;
-      results.push_back(tensor::ExtractSliceOp::create(rewriter, loc, in, offsets, sizes, strides));
+      offsets[axis] = sliceOffset(offset, in, axis);
+      if (typeOf(in).getDimSize(axis) == 0) { // (slice verifiers reject empty inputs)
+        sizes[axis] = rewriter.getIndexAttr(0);
+        results.push_back(emptyTensor(rewriter, loc, sizes, typeOf(in).getElementType()));
+      } else {
+        results.push_back(tensor::ExtractSliceOp::create(rewriter, loc, in, offsets, sizes, strides));
+      }
       offset = dims.add(offset, sizes[axis]);
     }
     this->replaceOp(op, rewriter, results);
