@@ -474,7 +474,7 @@ def ONNX_DynamicQuantizeLinearOp : ONNX_Op<"DynamicQuantizeLinear", [Pure, ONNX_
     TensorOf<[UI8]>:$y_zero_point);
 }
 
-def ONNX_EinsumOp : ONNX_Op<"Einsum", [Pure, ONNX_ShapeInferenceOpInterface]> {
+def ONNX_EinsumOp : ONNX_Op<"Einsum", [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface, ["resultShapes"]>]> {
   let summary = "ONNX Einsum, opset 28";
   let arguments = (ins Variadic<TensorOf<[BF16, F16, F32, F64, I16, I32, I64, I8, UI16, UI32, UI64, UI8]>>:$Inputs,
     StrAttr:$equation);
@@ -1340,7 +1340,7 @@ def ONNX_ReshapeOp : ONNX_Op<"Reshape", [Pure, DeclareOpInterfaceMethods<ONNX_Sh
   let hasCanonicalizer = 1;
 }
 
-def ONNX_ResizeOp : ONNX_Op<"Resize", [Pure, ONNX_ShapeInferenceOpInterface]> {
+def ONNX_ResizeOp : ONNX_Op<"Resize", [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface, ["resultShapes"]>]> {
   let summary = "ONNX Resize, opset 19";
   let arguments = (ins TensorOf<[BF16, Complex<F32>, Complex<F64>, F16, F32, F64, I1, I16, I32, I64, I8, ONNX_StringType, UI16, UI32, UI64, UI8]>:$X,
     AnyTypeOf<[TensorOf<[F16, F32, F64]>, NoneType]>:$roi,

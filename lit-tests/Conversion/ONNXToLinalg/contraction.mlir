@@ -37,3 +37,33 @@ func.func @conv_pointwise(%x: tensor<1x4x3x3xf32>, %w: tensor<8x4x1x1xf32>) -> t
   %0 = "onnx.Conv"(%x, %w, %none) : (tensor<1x4x3x3xf32>, tensor<8x4x1x1xf32>, none) -> tensor<1x8x3x3xf32>
   return %0 : tensor<1x8x3x3xf32>
 }
+
+// -----
+
+// Einsum: one generic over the equation's symbols, summing the missing ones.
+// CHECK-DAG: #[[A:.+]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, d3)>
+// CHECK-DAG: #[[B:.+]] = affine_map<(d0, d1, d2, d3) -> (d0, d3, d2)>
+// CHECK-DAG: #[[O:.+]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2)>
+// CHECK-LABEL: func @einsum_bmm
+func.func @einsum_bmm(%a: tensor<2x3x4xf32>, %b: tensor<2x4x5xf32>) -> tensor<2x3x5xf32> {
+  // CHECK: linalg.generic {indexing_maps = [#[[A]], #[[B]], #[[O]]], iterator_types = ["parallel", "parallel", "parallel", "reduction"]}
+  // CHECK: arith.mulf
+  // CHECK: arith.addf
+  %y = "onnx.Einsum"(%a, %b) {equation = "bij,bjk->bik"} : (tensor<2x3x4xf32>, tensor<2x4x5xf32>) -> tensor<2x3x5xf32>
+  return %y : tensor<2x3x5xf32>
+}
+
+// -----
+
+// ConvTranspose: the input spread by the stride, then a stride-1 convolution
+// with the flipped weights (im2col and a contraction, as Conv).
+// CHECK-LABEL: func @conv_transpose
+func.func @conv_transpose(%x: tensor<1x1x3x3xf32>, %w: tensor<1x2x3x3xf32>) -> tensor<1x2x7x7xf32> {
+  %none = onnx.none
+  // CHECK: arith.remsi
+  // CHECK: tensor.extract
+  // CHECK: arith.subi
+  // CHECK: iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction"]
+  %y = "onnx.ConvTranspose"(%x, %w, %none) {strides = array<i64: 2, 2>} : (tensor<1x1x3x3xf32>, tensor<1x2x3x3xf32>, none) -> tensor<1x2x7x7xf32>
+  return %y : tensor<1x2x7x7xf32>
+}

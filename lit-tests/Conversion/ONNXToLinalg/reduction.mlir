@@ -15,3 +15,17 @@ func.func @reduce_mean(%x: tensor<3x4xf32>) -> tensor<3xf32> {
   %0 = "onnx.ReduceMean"(%x, %axes) {keepdims = 0 : i64} : (tensor<3x4xf32>, tensor<1xi64>) -> tensor<3xf32>
   return %0 : tensor<3xf32>
 }
+
+// -----
+
+// TopK by ranks: a count of the elements before each one, then the element
+// of rank p at output position p.
+// CHECK-LABEL: func @top_k
+func.func @top_k(%x: tensor<3x4xf32>) -> (tensor<3x2xf32>, tensor<3x2xi64>) {
+  %k = "onnx.Constant"() {value = dense<2> : tensor<1xi64>} : () -> tensor<1xi64>
+  // CHECK: linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "reduction"]
+  // CHECK: arith.cmpf ogt
+  // CHECK: linalg.generic {{.*}} outs(%{{.+}}, %{{.+}} : tensor<3x2xf32>, tensor<3x2xi64>)
+  %v, %i = "onnx.TopK"(%x, %k) {axis = -1 : i64} : (tensor<3x4xf32>, tensor<1xi64>) -> (tensor<3x2xf32>, tensor<3x2xi64>)
+  return %v, %i : tensor<3x2xf32>, tensor<3x2xi64>
+}

@@ -168,6 +168,98 @@ struct GemmLowering : ONNXConversion<GemmLike> {
 
 /// Conv and FusedConv of any spatial rank and group count, as an im2col
 /// copy and a batched contraction accumulating into the bias.
+/// A convolution of the padded input `x` (N, C, spatial...) with weights
+/// `w` (F, C / group, kernel...) into sizes `out`, plus `bias` (or none) and
+/// `activation`, as an im2col copy and a batched contraction: out[n, g, f,
+/// p] = sum over k of w[g, f, k] * col[n, g, k, p], where p runs over output
+/// positions and k over (input channel, kernel offset). The contraction is
+/// then what mlc-vectorize-contractions turns into register-tiled kernels.
+Value buildConvolution(OpBuilder &b, Location loc, Value x, Value w, Value bias, int64_t group,
+                       ArrayRef<int64_t> strides, ArrayRef<int64_t> dilations, ArrayRef<OpFoldResult> out,
+                       StringRef activation, Type onnxElem) {
+  MLIRContext *ctx = b.getContext();
+  Type elem = accumulatorType(onnxElem);
+  RankedTensorType wType = typeOf(w);
+  int64_t spatial = typeOf(x).getRank() - 2;
+  SmallVector<int64_t> kernel(wType.getShape().drop_front(2));
+  // The accumulator starts as the bias broadcast over (n, f, out...).
+  Value init;
+  if (!isNone(bias)) {
+    int64_t rank = out.size();
+    SmallVector<AffineMap> maps{AffineMap::get(rank, 0, getAffineDimExpr(1, ctx)),
+                                AffineMap::getMultiDimIdentityMap(rank, ctx)};
+    Value empty = emptyTensor(b, loc, out, elem);
+    init = linalg::GenericOp::create(
+               b, loc, empty.getType(), bias, empty, maps,
+               SmallVector<utils::IteratorType>(rank, utils::IteratorType::parallel),
+               [&](OpBuilder &nb, Location l, ValueRange a) {
+                 linalg::YieldOp::create(nb, l, convertScalar(nb, l, a[0], onnxElem, elem));
+               })
+               .getResult(0);
+  } else {
+    init = filledTensor(b, loc, out, Scalar(b, loc, elem).constant(0));
+  }
+  DimBuilder dims(b, loc);
+  OpFoldResult batch = out[0];
+  int64_t filters = wType.getDimSize(0), cPerGroup = wType.getDimSize(1);
+  int64_t fPerGroup = filters / group;
+  Sizes outSpatial(out.begin() + 2, out.end());
+  int64_t kernelSize = ShapedType::getNumElements(kernel);
+  OpFoldResult positions = dims.product(outSpatial);
+  int64_t reduced = cPerGroup * kernelSize;
+  auto idx = [&](int64_t v) -> OpFoldResult { return b.getIndexAttr(v); };
+  Sizes colSizes{batch, idx(group), idx(reduced), positions};
+  bool unitStrides = llvm::all_of(strides, [](int64_t v) { return v == 1; });
+  Sizes xSpatial = sizesOf(b, loc, x);
+  bool samePositions = llvm::equal(staticSizes(ArrayRef(xSpatial).drop_front(2)), staticSizes(outSpatial)) &&
+                       llvm::none_of(staticSizes(outSpatial), ShapedType::isDynamic);
+  Value col;
+  if (kernelSize == 1 && unitStrides && samePositions) {
+    col = reshapeTo(b, loc, x, colSizes);
+  } else {
+    // Iteration space (n, g, c, kernel..., out...), the layout of col.
+    auto d = [&](int64_t i) { return getAffineDimExpr(i, ctx); };
+    int64_t numDims = 3 + 2 * spatial;
+    SmallVector<AffineExpr> xExprs{d(0), d(1) * cPerGroup + d(2)};
+    Sizes fullSizes{batch, idx(group), idx(cPerGroup)};
+    for (int64_t k : kernel)
+      fullSizes.push_back(idx(k));
+    fullSizes.append(outSpatial);
+    for (int64_t i = 0; i < spatial; ++i)
+      xExprs.push_back(d(3 + spatial + i) * strides[i] + d(3 + i) * dilations[i]);
+    SmallVector<AffineMap> maps{AffineMap::get(numDims, 0, xExprs, ctx),
+                                AffineMap::getMultiDimIdentityMap(numDims, ctx)};
+    Value empty = emptyTensor(b, loc, fullSizes, storageType(onnxElem));
+    Value full = linalg::GenericOp::create(
+                     b, loc, empty.getType(), x, empty, maps,
+                     SmallVector<utils::IteratorType>(numDims, utils::IteratorType::parallel),
+                     [](OpBuilder &nb, Location l, ValueRange a) { linalg::YieldOp::create(nb, l, a[0]); })
+                     .getResult(0);
+    col = reshapeTo(b, loc, full, colSizes);
+  }
+  Value wMat = reshapeTo(b, loc, w, {idx(group), idx(fPerGroup), idx(reduced)});
+  Sizes accSizes{batch, idx(group), idx(fPerGroup), positions};
+  // dims: n=0, g=1, f=2, p=3, k=4
+  auto d = [&](int64_t i) { return getAffineDimExpr(i, ctx); };
+  SmallVector<AffineMap> maps{AffineMap::get(5, 0, {d(1), d(2), d(4)}, ctx),
+                              AffineMap::get(5, 0, {d(0), d(1), d(4), d(3)}, ctx),
+                              AffineMap::get(5, 0, {d(0), d(1), d(2), d(3)}, ctx)};
+  SmallVector<utils::IteratorType> iters(4, utils::IteratorType::parallel);
+  iters.push_back(utils::IteratorType::reduction);
+  Value accInit = reshapeTo(b, loc, init, accSizes);
+  Value product = linalg::GenericOp::create(
+                      b, loc, accInit.getType(), ValueRange{wMat, col}, accInit, maps, iters,
+                      [&](OpBuilder &nb, Location l, ValueRange args) {
+                        linalg::YieldOp::create(nb, l, multiplyAdd(nb, l, onnxElem, args));
+                      })
+                      .getResult(0);
+  product = activateInPlace(b, loc, activation, product);
+  product = convertTensor(b, loc, product, elem, onnxElem);
+  return reshapeTo(b, loc, product, out);
+}
+
+/// Conv and FusedConv of any spatial rank and group count: the input padded,
+/// then buildConvolution.
 template <typename ConvLike>
 struct ConvLowering : ONNXConversion<ConvLike> {
   using Base = ONNXConversion<ConvLike>;
@@ -175,17 +267,13 @@ struct ConvLowering : ONNXConversion<ConvLike> {
   LogicalResult matchAndRewrite(ConvLike op, typename Base::Adaptor adaptor,
                                 ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
-    MLIRContext *ctx = rewriter.getContext();
     RankedTensorType wType = typeOf(adaptor.getW());
     if (!wType.hasStaticShape())
       return this->unsupported(op, rewriter, "weights of dynamic shape are not supported");
     FailureOr<ShapeList> shapes = this->resultShapes(op, adaptor, rewriter);
     if (failed(shapes))
       return this->unsupported(op, rewriter, "the result shape cannot be computed");
-    Sizes out = (*shapes)[0];
     Type onnxElem = onnxElementType(op.getX());
-    Type elem = accumulatorType(onnxElem);
-    Scalar s(rewriter, loc, elem);
     Value xIn = adaptor.getX();
     int64_t spatial = typeOf(xIn).getRank() - 2;
     SmallVector<int64_t> kernel(wType.getShape().drop_front(2));
@@ -197,96 +285,177 @@ struct ConvLowering : ONNXConversion<ConvLike> {
         op.getPads(), op.getAutoPad(), false, error);
     if (failed(g))
       return this->unsupported(op, rewriter, error);
-    Value zero = s.constant(0);
     Sizes lo{rewriter.getIndexAttr(0), rewriter.getIndexAttr(0)}, hi(lo);
     lo.append(g->pads.begin(), g->pads.begin() + spatial);
     hi.append(g->pads.begin() + spatial, g->pads.end());
     Value x = padTensor(rewriter, loc, xIn, lo, hi, Scalar(rewriter, loc, onnxElem).constant(0));
-
-    // The accumulator starts as the bias broadcast over (n, f, out...).
-    Value init;
-    if (!isNone(op.getB())) {
-      int64_t rank = out.size();
-      SmallVector<AffineMap> maps{AffineMap::get(rank, 0, getAffineDimExpr(1, ctx)),
-                                  AffineMap::getMultiDimIdentityMap(rank, ctx)};
-      Value empty = emptyTensor(rewriter, loc, out, elem);
-      init = linalg::GenericOp::create(
-                 rewriter, loc, empty.getType(), adaptor.getB(), empty, maps,
-                 SmallVector<utils::IteratorType>(rank, utils::IteratorType::parallel),
-                 [&](OpBuilder &b, Location l, ValueRange a) {
-                   linalg::YieldOp::create(b, l, convertScalar(b, l, a[0], onnxElem, elem));
-                 })
-                 .getResult(0);
-    } else {
-      init = filledTensor(rewriter, loc, out, zero);
-    }
-
-    // As a matrix product per image and group (im2col): out[n, g, f, p] =
-    // sum over k of w[g, f, k] * col[n, g, k, p], where p runs over output
-    // positions and k over (input channel, kernel offset). The contraction is
-    // then what mlc-vectorize-contractions turns into register-tiled kernels.
-    int64_t group = op.getGroup();
-    OpFoldResult batch = out[0];
-    int64_t filters = wType.getDimSize(0), cPerGroup = wType.getDimSize(1);
-    int64_t fPerGroup = filters / group;
-    Sizes outSpatial(out.begin() + 2, out.end());
-    int64_t kernelSize = ShapedType::getNumElements(kernel);
-    OpFoldResult positions = dims.product(outSpatial);
-    int64_t reduced = cPerGroup * kernelSize;
-    auto idx = [&](int64_t v) -> OpFoldResult { return rewriter.getIndexAttr(v); };
-    Sizes colSizes{batch, idx(group), idx(reduced), positions};
-    bool unitStrides = llvm::all_of(g->strides, [](int64_t v) { return v == 1; });
-    bool noPads = llvm::all_of(g->pads, [](OpFoldResult p) { return getConstantIntValue(p) == 0; });
-    Value col;
-    if (kernelSize == 1 && unitStrides && noPads) {
-      col = reshapeTo(rewriter, loc, x, colSizes);
-    } else {
-      // Iteration space (n, g, c, kernel..., out...), the layout of col.
-      auto d = [&](int64_t i) { return getAffineDimExpr(i, ctx); };
-      int64_t numDims = 3 + 2 * spatial;
-      SmallVector<AffineExpr> xExprs{d(0), d(1) * cPerGroup + d(2)};
-      Sizes fullSizes{batch, idx(group), idx(cPerGroup)};
-      for (int64_t k : kernel)
-        fullSizes.push_back(idx(k));
-      fullSizes.append(outSpatial);
-      for (int64_t i = 0; i < spatial; ++i)
-        xExprs.push_back(d(3 + spatial + i) * g->strides[i] + d(3 + i) * g->dilations[i]);
-      SmallVector<AffineMap> maps{AffineMap::get(numDims, 0, xExprs, ctx),
-                                  AffineMap::getMultiDimIdentityMap(numDims, ctx)};
-      Value empty = emptyTensor(rewriter, loc, fullSizes, storageType(onnxElem));
-      Value full = linalg::GenericOp::create(
-                       rewriter, loc, empty.getType(), x, empty, maps,
-                       SmallVector<utils::IteratorType>(numDims, utils::IteratorType::parallel),
-                       [](OpBuilder &b, Location l, ValueRange a) {
-                         linalg::YieldOp::create(b, l, a[0]);
-                       })
-                       .getResult(0);
-      col = reshapeTo(rewriter, loc, full, colSizes);
-    }
-    Value w = reshapeTo(rewriter, loc, adaptor.getW(), {idx(group), idx(fPerGroup), idx(reduced)});
-    Sizes accSizes{batch, idx(group), idx(fPerGroup), positions};
-    // dims: n=0, g=1, f=2, p=3, k=4
-    auto d = [&](int64_t i) { return getAffineDimExpr(i, ctx); };
-    SmallVector<AffineMap> maps{AffineMap::get(5, 0, {d(1), d(2), d(4)}, ctx),
-                                AffineMap::get(5, 0, {d(0), d(1), d(4), d(3)}, ctx),
-                                AffineMap::get(5, 0, {d(0), d(1), d(2), d(3)}, ctx)};
-    SmallVector<utils::IteratorType> iters(4, utils::IteratorType::parallel);
-    iters.push_back(utils::IteratorType::reduction);
-    Value accInit = reshapeTo(rewriter, loc, init, accSizes);
-    Value product = linalg::GenericOp::create(
-                        rewriter, loc, accInit.getType(), ValueRange{w, col}, accInit, maps,
-                        iters,
-                        [&](OpBuilder &b, Location l, ValueRange args) {
-                          linalg::YieldOp::create(b, l, multiplyAdd(b, l, onnxElem, args));
-                        })
-                        .getResult(0);
-    product = activateInPlace(rewriter, loc, getActivation(op), product);
-    product = convertTensor(rewriter, loc, product, accumulatorType(onnxElem), onnxElem);
-    this->replaceOp(op, rewriter, reshapeTo(rewriter, loc, product, out));
+    this->replaceOp(op, rewriter,
+                    buildConvolution(rewriter, loc, x, adaptor.getW(), adaptor.getB(), op.getGroup(),
+                                     g->strides, g->dilations, (*shapes)[0], getActivation(op),
+                                     onnxElem));
     return success();
   }
   static StringRef getActivation(ConvOp) { return ""; }
   static StringRef getActivation(FusedConvOp op) { return op.getActivation(); }
+};
+
+/// ConvTranspose as a convolution: the input with (stride - 1) zeros
+/// between its elements, padded by (kernel extent - 1 - pad) on each side
+/// (negative amounts crop), convolved at stride 1 with the weights flipped
+/// spatially and their two channel dims exchanged per group.
+struct ConvTransposeLowering : ONNXConversion<ConvTransposeOp> {
+  using ONNXConversion::ONNXConversion;
+  LogicalResult matchAndRewrite(ConvTransposeOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    RankedTensorType wType = typeOf(adaptor.getW());
+    Value xIn = adaptor.getX();
+    RankedTensorType xType = typeOf(xIn);
+    if (!wType.hasStaticShape() || !xType.hasStaticShape())
+      return unsupported(op, rewriter, "ConvTranspose needs static input and weight shapes");
+    FailureOr<ShapeList> shapes = resultShapes(op, adaptor, rewriter);
+    if (failed(shapes))
+      return unsupported(op, rewriter, "the result shape cannot be computed");
+    SmallVector<int64_t> out = staticSizes((*shapes)[0]);
+    int64_t n = xType.getRank() - 2, group = op.getGroup();
+    SmallVector<int64_t> kernel(wType.getShape().drop_front(2));
+    auto attr = [&](std::optional<ArrayRef<int64_t>> a, size_t size, int64_t dflt) {
+      return a && !a->empty() ? SmallVector<int64_t>(a->begin(), a->end())
+                              : SmallVector<int64_t>(size, dflt);
+    };
+    SmallVector<int64_t> strides = attr(op.getStrides(), n, 1), dil = attr(op.getDilations(), n, 1);
+    SmallVector<int64_t> outPad = attr(op.getOutputPadding(), n, 0), pads = attr(op.getPads(), 2 * n, 0);
+    StringRef autoPad = op.getAutoPad();
+    for (int64_t i = 0; i < n; ++i) {
+      int64_t extent = (kernel[i] - 1) * dil[i] + 1;
+      int64_t total = strides[i] * (xType.getDimSize(i + 2) - 1) + outPad[i] + extent - out[i + 2];
+      bool explicitOut = op.getOutputShape() && !op.getOutputShape()->empty();
+      if (autoPad == "SAME_UPPER" || autoPad == "SAME_LOWER" || explicitOut) {
+        int64_t half = llvm::divideFloorSigned(total, 2); // as the spec's Python
+        bool upper = autoPad == "SAME_UPPER";
+        pads[i] = upper ? half : total - half;
+        pads[i + n] = upper ? total - half : half;
+      } else if (autoPad == "VALID") {
+        pads[i] = pads[i + n] = 0;
+      }
+    }
+    Type onnxElem = onnxElementType(op.getX());
+    Type elem = storageType(onnxElem);
+    Scalar s(rewriter, loc, onnxElem);
+    // The input spread out by the strides and padded: position
+    // (kernel extent - 1 - pad_begin) + i * stride holds x[i].
+    SmallVector<int64_t> lead(n), spread{xType.getDimSize(0), xType.getDimSize(1)};
+    for (int64_t i = 0; i < n; ++i) {
+      int64_t extent = (kernel[i] - 1) * dil[i] + 1;
+      lead[i] = extent - 1 - pads[i];
+      spread.push_back(out[i + 2] + extent - 1);
+    }
+    Sizes spreadSizes;
+    for (int64_t v : spread)
+      spreadSizes.push_back(rewriter.getIndexAttr(v));
+    Value x = buildIndexed(rewriter, loc, spreadSizes, elem, [&](OpBuilder &b, Location l, ValueRange idx) {
+      auto c = [&](int64_t v) -> Value { return arith::ConstantIndexOp::create(b, l, v); };
+      Value ok = arith::ConstantIntOp::create(b, l, 1, 1);
+      SmallVector<Value> coords{idx[0], idx[1]};
+      for (int64_t i = 0; i < n; ++i) {
+        Value rel = arith::SubIOp::create(b, l, idx[i + 2], c(lead[i]));
+        Value q = arith::DivSIOp::create(b, l, rel, c(strides[i]));
+        Value onGrid = arith::AndIOp::create(
+            b, l, arith::CmpIOp::create(b, l, arith::CmpIPredicate::sge, rel, c(0)),
+            arith::CmpIOp::create(b, l, arith::CmpIPredicate::eq,
+                                  arith::RemSIOp::create(b, l, rel, c(strides[i])), c(0)));
+        onGrid = arith::AndIOp::create(
+            b, l, onGrid, arith::CmpIOp::create(b, l, arith::CmpIPredicate::slt, q, c(xType.getDimSize(i + 2))));
+        ok = arith::AndIOp::create(b, l, ok, onGrid);
+        coords.push_back(arith::MinSIOp::create(b, l, arith::MaxSIOp::create(b, l, q, c(0)),
+                                                c(xType.getDimSize(i + 2) - 1)));
+      }
+      Value v = tensor::ExtractOp::create(b, l, xIn, coords);
+      return (Value)arith::SelectOp::create(b, l, ok, v, Scalar(b, l, onnxElem).constant(0));
+    });
+    // Weights (C, F/g, k...) -> (F, C/g, k...) flipped.
+    int64_t c = wType.getDimSize(0), fPerGroup = wType.getDimSize(1), cPerGroup = c / group;
+    Sizes wSizes{rewriter.getIndexAttr(fPerGroup * group), rewriter.getIndexAttr(cPerGroup)};
+    for (int64_t k : kernel)
+      wSizes.push_back(rewriter.getIndexAttr(k));
+    Value w = buildIndexed(rewriter, loc, wSizes, elem, [&](OpBuilder &b, Location l, ValueRange idx) {
+      auto cst = [&](int64_t v) -> Value { return arith::ConstantIndexOp::create(b, l, v); };
+      Value g = arith::DivUIOp::create(b, l, idx[0], cst(fPerGroup));
+      Value f = arith::RemUIOp::create(b, l, idx[0], cst(fPerGroup));
+      SmallVector<Value> coords{arith::AddIOp::create(b, l, arith::MulIOp::create(b, l, g, cst(cPerGroup)), idx[1]), f};
+      for (int64_t i = 0; i < n; ++i)
+        coords.push_back(arith::SubIOp::create(b, l, cst(kernel[i] - 1), idx[i + 2]));
+      return (Value)tensor::ExtractOp::create(b, l, adaptor.getW(), coords);
+    });
+    SmallVector<int64_t> ones(n, 1);
+    replaceOp(op, rewriter,
+              buildConvolution(rewriter, loc, x, w, adaptor.getB(), group, ones, dil, (*shapes)[0], "",
+                               onnxElem));
+    return success();
+  }
+};
+
+/// Einsum as one linalg.generic over every symbol of the equation: the
+/// product of the inputs' elements, summed over the symbols the output lacks.
+struct EinsumLowering : ONNXConversion<EinsumOp> {
+  using ONNXConversion::ONNXConversion;
+  LogicalResult matchAndRewrite(EinsumOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    MLIRContext *ctx = rewriter.getContext();
+    std::string error;
+    FailureOr<EinsumSpec> spec = parseEinsum(op, error);
+    if (failed(spec))
+      return unsupported(op, rewriter, error);
+    FailureOr<ShapeList> shapes = resultShapes(op, adaptor, rewriter);
+    if (failed(shapes))
+      return unsupported(op, rewriter, "the result shape cannot be computed");
+    Type onnxElem = onnxElementType(op.getOutput());
+    Type acc = accumulatorType(onnxElem);
+    int64_t n = spec->numDims;
+    // A summed symbol's extent comes from its inputs; an input's dim that
+    // broadcasts (a static 1 where the symbol is larger) reads index 0.
+    SmallVector<int64_t> extent(n, 1);
+    for (auto [input, dims] : llvm::zip(adaptor.getInputs(), spec->inputs))
+      for (auto [d, it] : llvm::enumerate(dims))
+        if (typeOf(input).getDimSize(d) != 1)
+          extent[it] = typeOf(input).getDimSize(d);
+    SmallVector<AffineMap> maps;
+    for (auto [input, dims] : llvm::zip(adaptor.getInputs(), spec->inputs)) {
+      SmallVector<AffineExpr> exprs;
+      for (auto [d, it] : llvm::enumerate(dims))
+        exprs.push_back(typeOf(input).getDimSize(d) == 1 && extent[it] != 1
+                            ? getAffineConstantExpr(0, ctx)
+                            : getAffineDimExpr(it, ctx));
+      maps.push_back(AffineMap::get(n, 0, exprs, ctx));
+    }
+    SmallVector<AffineExpr> outExprs;
+    for (int64_t it : spec->output)
+      outExprs.push_back(getAffineDimExpr(it, ctx));
+    maps.push_back(AffineMap::get(n, 0, outExprs, ctx));
+    SmallVector<utils::IteratorType> iters(n, utils::IteratorType::reduction);
+    for (int64_t it : spec->output)
+      iters[it] = utils::IteratorType::parallel;
+    // Every iteration dim must be read by some operand with its own index.
+    for (int64_t it = 0; it < n; ++it)
+      if (llvm::none_of(maps, [&](AffineMap m) {
+            return llvm::is_contained(m.getResults(), getAffineDimExpr(it, ctx));
+          }))
+        return unsupported(op, rewriter, "a symbol only ever broadcasts");
+    Value init = filledTensor(rewriter, loc, (*shapes)[0], Scalar(rewriter, loc, acc).constant(0));
+    Value r = linalg::GenericOp::create(
+                  rewriter, loc, init.getType(), adaptor.getInputs(), init, maps, iters,
+                  [&](OpBuilder &b, Location l, ValueRange a) {
+                    Scalar sc(b, l, acc);
+                    Value p = convertScalar(b, l, a[0], onnxElem, acc);
+                    for (Value v : a.drop_front().drop_back())
+                      p = sc.mul(p, convertScalar(b, l, v, onnxElem, acc));
+                    linalg::YieldOp::create(b, l, sc.add(a.back(), p));
+                  })
+                  .getResult(0);
+    replaceOp(op, rewriter, convertTensor(rewriter, loc, r, acc, onnxElem));
+    return success();
+  }
 };
 
 } // namespace
@@ -294,5 +463,6 @@ struct ConvLowering : ONNXConversion<ConvLike> {
 void onnx_mlc::onnx_to_linalg::populateContractionPatterns(const ONNXTypeConverter &tc,
                                                            RewritePatternSet &patterns) {
   patterns.add<MatMulLowering, GemmLowering<GemmOp>, GemmLowering<FusedGemmOp>,
-               ConvLowering<ConvOp>, ConvLowering<FusedConvOp>>(tc, patterns.getContext());
+               ConvLowering<ConvOp>, ConvLowering<FusedConvOp>, ConvTransposeLowering, EinsumLowering>(
+      tc, patterns.getContext());
 }

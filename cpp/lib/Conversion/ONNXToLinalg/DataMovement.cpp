@@ -46,25 +46,6 @@ OpFoldResult sliceOffset(OpFoldResult offset, Value tensor, int64_t d) {
   return offset;
 }
 
-/// A generic over `outSizes` whose element is computed from its indices
-/// (`linalg.index`), typically by a `tensor.extract` from another tensor.
-Value buildIndexed(OpBuilder &b, Location loc, ArrayRef<OpFoldResult> outSizes, Type elem,
-                   function_ref<Value(OpBuilder &, Location, ValueRange)> body) {
-  int64_t rank = outSizes.size();
-  Value init = emptyTensor(b, loc, outSizes, elem);
-  return linalg::GenericOp::create(
-             b, loc, init.getType(), ValueRange{}, init,
-             AffineMap::getMultiDimIdentityMap(rank, b.getContext()),
-             SmallVector<utils::IteratorType>(rank, utils::IteratorType::parallel),
-             [&](OpBuilder &nb, Location l, ValueRange) {
-               SmallVector<Value> idx;
-               for (int64_t d = 0; d < rank; ++d)
-                 idx.push_back(linalg::IndexOp::create(nb, l, d));
-               linalg::YieldOp::create(nb, l, body(nb, l, idx));
-             })
-      .getResult(0);
-}
-
 /// Ops that only change the shape: Reshape, Flatten, Squeeze, Unsqueeze.
 template <typename OnnxOp>
 struct ReshapeLowering : ONNXConversion<OnnxOp> {

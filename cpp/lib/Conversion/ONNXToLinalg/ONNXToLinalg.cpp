@@ -176,4 +176,5 @@ void onnx_mlc::populateONNXToLinalgPatterns(const ONNXTypeConverter &converter,
   populateNormalizationPatterns(converter, patterns);
   populateDataMovementPatterns(converter, patterns);
   populateConstantPatterns(converter, patterns);
+  populateImagePatterns(converter, patterns);
 }

@@ -307,6 +307,81 @@ struct CumulativeLowering : ONNXConversion<CumOp> {
   }
 };
 
+/// TopK by ranks: each element's rank along the axis is the number of
+/// elements that come before it (larger, or smaller with largest = 0; an
+/// equal one with a lower index), and output position p takes the element
+/// of rank p. Quadratic in the axis' size, which suits the small axes of
+/// detection heads; a selection kernel would serve long ones better.
+struct TopKLowering : ONNXConversion<TopKOp> {
+  using ONNXConversion::ONNXConversion;
+  LogicalResult matchAndRewrite(TopKOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    MLIRContext *ctx = rewriter.getContext();
+    FailureOr<ShapeList> shapes = resultShapes(op, adaptor, rewriter);
+    if (failed(shapes))
+      return unsupported(op, rewriter, "the result shape cannot be computed");
+    Value x = adaptor.getX();
+    int64_t rank = typeOf(x).getRank();
+    int64_t axis = *normalizeAxis((int64_t)op.getAxis(), rank);
+    bool largest = op.getLargest() != 0;
+    Type onnxElem = onnxElementType(op.getX());
+    auto dim = [&](int64_t d) { return getAffineDimExpr(d, ctx); };
+    // Ranks: dims (..., i at axis, ...) and j = rank (the other element).
+    SmallVector<AffineExpr> self, other;
+    for (int64_t d = 0; d < rank; ++d) {
+      self.push_back(dim(d));
+      other.push_back(d == axis ? dim(rank) : dim(d));
+    }
+    Value zero64 = arith::ConstantIntOp::create(rewriter, loc, 0, 64);
+    Value ranks0 = filledTensor(rewriter, loc, sizesOf(rewriter, loc, x), zero64);
+    SmallVector<utils::IteratorType> iters(rank, utils::IteratorType::parallel);
+    iters.push_back(utils::IteratorType::reduction);
+    Value ranks = linalg::GenericOp::create(
+                      rewriter, loc, ranks0.getType(), ValueRange{x, x}, ranks0,
+                      ArrayRef<AffineMap>{AffineMap::get(rank + 1, 0, self, ctx),
+                                          AffineMap::get(rank + 1, 0, other, ctx),
+                                          AffineMap::get(rank + 1, 0, self, ctx)},
+                      iters,
+                      [&](OpBuilder &b, Location l, ValueRange a) {
+                        Scalar s(b, l, onnxElem);
+                        Value i = linalg::IndexOp::create(b, l, axis);
+                        Value j = linalg::IndexOp::create(b, l, rank);
+                        Value before = s.cmp(largest ? CmpKind::GT : CmpKind::LT, a[1], a[0]);
+                        Value tie = arith::AndIOp::create(
+                            b, l, s.cmp(CmpKind::EQ, a[1], a[0]),
+                            arith::CmpIOp::create(b, l, arith::CmpIPredicate::ult, j, i));
+                        Value counts = arith::OrIOp::create(b, l, before, tie);
+                        Value one = arith::ExtUIOp::create(b, l, b.getI64Type(), counts);
+                        linalg::YieldOp::create(b, l, arith::AddIOp::create(b, l, a[2], one).getResult());
+                      })
+                      .getResult(0);
+    // Outputs: dims (..., p at axis, ...) and i = rank, reduced.
+    Sizes out = (*shapes)[0];
+    Value values0 = filledTensor(rewriter, loc, out, Scalar(rewriter, loc, onnxElem).constant(0));
+    Value indices0 = filledTensor(rewriter, loc, out, zero64);
+    SmallVector<AffineExpr> outExprs, byI;
+    for (int64_t d = 0; d < rank; ++d) {
+      outExprs.push_back(dim(d));
+      byI.push_back(d == axis ? dim(rank) : dim(d));
+    }
+    AffineMap outMap = AffineMap::get(rank + 1, 0, outExprs, ctx);
+    AffineMap inMap = AffineMap::get(rank + 1, 0, byI, ctx);
+    auto picked = linalg::GenericOp::create(
+        rewriter, loc, TypeRange{values0.getType(), indices0.getType()}, ValueRange{x, ranks},
+        ValueRange{values0, indices0}, ArrayRef<AffineMap>{inMap, inMap, outMap, outMap}, iters,
+        [&](OpBuilder &b, Location l, ValueRange a) {
+          Value p = arith::IndexCastOp::create(b, l, b.getI64Type(), linalg::IndexOp::create(b, l, axis));
+          Value i = arith::IndexCastOp::create(b, l, b.getI64Type(), linalg::IndexOp::create(b, l, rank));
+          Value hit = arith::CmpIOp::create(b, l, arith::CmpIPredicate::eq, a[1], p);
+          linalg::YieldOp::create(b, l, ValueRange{arith::SelectOp::create(b, l, hit, a[0], a[2]),
+                                                   arith::SelectOp::create(b, l, hit, i, a[3])});
+        });
+    replaceOp(op, rewriter, picked.getResults());
+    return success();
+  }
+};
+
 } // namespace
 
 void onnx_mlc::onnx_to_linalg::populateReductionPatterns(const ONNXTypeConverter &tc,
@@ -322,6 +397,7 @@ void onnx_mlc::onnx_to_linalg::populateReductionPatterns(const ONNXTypeConverter
                ReduceLowering<ReduceLogSumOp, ReduceKind::LogSum>,
                ReduceLowering<ReduceLogSumExpOp, ReduceKind::LogSumExp>,
                ArgLowering<ArgMaxOp, true>, ArgLowering<ArgMinOp, false>,
-               CumulativeLowering<CumSumOp, true>, CumulativeLowering<CumProdOp, false>>(
+               CumulativeLowering<CumSumOp, true>, CumulativeLowering<CumProdOp, false>,
+               TopKLowering>(
       tc, patterns.getContext());
 }

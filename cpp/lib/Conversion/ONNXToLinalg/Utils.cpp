@@ -335,6 +335,23 @@ Value buildElementwise(OpBuilder &b, Location loc, ArrayRef<OpFoldResult> outSiz
   return generic.getResult(0);
 }
 
+Value buildIndexed(OpBuilder &b, Location loc, ArrayRef<OpFoldResult> outSizes, Type elem,
+                   function_ref<Value(OpBuilder &, Location, ValueRange)> body) {
+  int64_t rank = outSizes.size();
+  Value init = emptyTensor(b, loc, outSizes, elem);
+  return linalg::GenericOp::create(
+             b, loc, init.getType(), ValueRange{}, init,
+             AffineMap::getMultiDimIdentityMap(rank, b.getContext()),
+             SmallVector<utils::IteratorType>(rank, utils::IteratorType::parallel),
+             [&](OpBuilder &nb, Location l, ValueRange) {
+               SmallVector<Value> idx;
+               for (int64_t d = 0; d < rank; ++d)
+                 idx.push_back(linalg::IndexOp::create(nb, l, d));
+               linalg::YieldOp::create(nb, l, body(nb, l, idx));
+             })
+      .getResult(0);
+}
+
 Value buildReduction(OpBuilder &b, Location loc, Value input, ArrayRef<int64_t> axes,
                      Value init,
                      function_ref<Value(OpBuilder &, Location, Value, Value)> combine) {

@@ -167,6 +167,11 @@ Value filledTensor(OpBuilder &b, Location loc, ArrayRef<OpFoldResult> sizes, Val
 Value buildElementwise(OpBuilder &b, Location loc, ArrayRef<OpFoldResult> outSizes,
                        Type outElem, ValueRange inputs, BodyFn body);
 
+/// A generic over `outSizes` whose element is computed from its indices
+/// (`linalg.index`), typically by a `tensor.extract` from another tensor.
+Value buildIndexed(OpBuilder &b, Location loc, ArrayRef<OpFoldResult> outSizes, Type elem,
+                   function_ref<Value(OpBuilder &, Location, ValueRange)> body);
+
 /// Reduces `input` over `axes` (kept as size-1 dims) with `combine`,
 /// starting from `init`.
 Value buildReduction(OpBuilder &b, Location loc, Value input, ArrayRef<int64_t> axes,
@@ -205,6 +210,7 @@ void populatePoolingPatterns(const ONNXTypeConverter &tc, RewritePatternSet &pat
 void populateNormalizationPatterns(const ONNXTypeConverter &tc, RewritePatternSet &patterns);
 void populateDataMovementPatterns(const ONNXTypeConverter &tc, RewritePatternSet &patterns);
 void populateConstantPatterns(const ONNXTypeConverter &tc, RewritePatternSet &patterns);
+void populateImagePatterns(const ONNXTypeConverter &tc, RewritePatternSet &patterns);
 
 } // namespace onnx_mlc::onnx_to_linalg
 

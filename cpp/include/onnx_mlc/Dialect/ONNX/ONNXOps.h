@@ -16,6 +16,19 @@ namespace onnx_mlc::onnx {
 ConstantOp createConstant(mlir::OpBuilder &builder, mlir::Location loc,
                           mlir::ElementsAttr value);
 
+/// The per-axis scales of a Resize (1 for dims it does not resize) when they
+/// are known at compile time.
+std::optional<llvm::SmallVector<double>> resizeScales(ResizeOp op);
+
+/// An Einsum equation over iteration dims: the output's dims first, then the
+/// summed ones. A symbol repeated in one input is a diagonal.
+struct EinsumSpec {
+  llvm::SmallVector<llvm::SmallVector<int64_t>> inputs; // per input, its dims
+  llvm::SmallVector<int64_t> output;
+  int64_t numDims = 0;
+};
+mlir::FailureOr<EinsumSpec> parseEinsum(EinsumOp op, std::string &error);
+
 /// Whether a Reshape to `shape` with `allowzero` is known to copy no
 /// dimension of its input (no 0 is read as "keep this dimension").
 bool reshapeCopiesNoDimension(mlir::Value shape, mlir::Attribute allowzero);

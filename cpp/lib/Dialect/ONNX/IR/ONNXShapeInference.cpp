@@ -1046,3 +1046,255 @@ LogicalResult DepthToSpaceOp::resultShapes(DimBuilder &dims, ShapeList &shapes) 
 LogicalResult SpaceToDepthOp::resultShapes(DimBuilder &dims, ShapeList &shapes) {
   return blockShape(*this, dims, shapes, true);
 }
+
+/// The per-axis scales of a Resize (1 for dims it does not resize), from a
+/// constant `scales`, or from `sizes` and static input sizes; nullopt when
+/// only the run time knows them.
+std::optional<SmallVector<double>> onnx_mlc::onnx::resizeScales(ResizeOp op) {
+  int64_t rank = rankOf(op.getX());
+  if (rank < 0)
+    return std::nullopt;
+  SmallVector<int64_t> axes = llvm::to_vector(llvm::seq<int64_t>(0, rank));
+  if (auto a = op.getAxes()) {
+    axes.clear();
+    for (int64_t v : *a)
+      axes.push_back(*normalizeAxis(v, rank));
+  }
+  SmallVector<double> scales(rank, 1.0);
+  if (DenseElementsAttr given = getConstantValue(op.getScales()); given && given.getNumElements()) {
+    if (given.getNumElements() != (int64_t)axes.size())
+      return std::nullopt;
+    for (auto [i, v] : llvm::enumerate(given.getValues<APFloat>()))
+      scales[axes[i]] = v.convertToDouble();
+    return scales;
+  }
+  std::optional<SmallVector<int64_t>> sizes = getConstantInts(op.getSizes());
+  auto in = dyn_cast<RankedTensorType>(op.getX().getType());
+  if (!sizes || !in || sizes->size() != axes.size())
+    return std::nullopt;
+  for (auto [i, a] : llvm::enumerate(axes)) {
+    if (in.isDynamicDim(a) || in.getDimSize(a) == 0)
+      return std::nullopt;
+    scales[a] = (double)(*sizes)[i] / in.getDimSize(a);
+  }
+  StringRef policy = op.getKeepAspectRatioPolicy();
+  if (policy == "not_larger" || policy == "not_smaller") {
+    double s = scales[axes[0]];
+    for (int64_t a : axes)
+      s = policy == "not_larger" ? std::min(s, scales[a]) : std::max(s, scales[a]);
+    for (int64_t a : axes)
+      scales[a] = s;
+  }
+  return scales;
+}
+
+LogicalResult ResizeOp::resultShapes(DimBuilder &dims, ShapeList &shapes) {
+  std::optional<Dims> in = dims.shape(getX());
+  if (!in)
+    return success();
+  int64_t rank = in->size();
+  SmallVector<int64_t> axes = llvm::to_vector(llvm::seq<int64_t>(0, rank));
+  if (auto a = getAxes()) {
+    std::optional<SmallVector<int64_t>> sorted = normalizeAxes(*a, rank);
+    if (!sorted || sorted->size() != a->size())
+      return emitOpError("axes are out of range or repeated");
+    axes.clear();
+    for (int64_t v : *a)
+      axes.push_back(*normalizeAxis(v, rank));
+  }
+  Dims out = *in;
+  StringRef policy = getKeepAspectRatioPolicy();
+  bool stretch = policy == "stretch";
+  if (!isNoneValue(getSizes()) && (!stretch || getConstantInts(getSizes()))) {
+    std::optional<Dims> sizes = dims.values(getSizes());
+    if (!sizes)
+      return success();
+    if (sizes->size() != axes.size())
+      return emitOpError("sizes has ") << sizes->size() << " values for " << axes.size() << " axes";
+    if (stretch) {
+      for (auto [i, a] : llvm::enumerate(axes))
+        out[a] = (*sizes)[i];
+    } else {
+      // The one scale keeps the aspect ratio; sizes round half up.
+      std::optional<SmallVector<double>> scales = resizeScales(*this);
+      for (int64_t a : axes) {
+        std::optional<int64_t> n = DimBuilder::constantOf((*in)[a]);
+        out[a] = scales && n ? dims.constant((int64_t)std::floor((*scales)[a] * *n + 0.5))
+                             : OpFoldResult();
+      }
+    }
+  } else if (!isNoneValue(getSizes())) {
+    std::optional<Dims> sizes = dims.values(getSizes());
+    if (!sizes)
+      return success();
+    for (auto [i, a] : llvm::enumerate(axes))
+      out[a] = i < sizes->size() ? (*sizes)[i] : OpFoldResult();
+  } else if (!isNoneValue(getScales())) {
+    std::optional<SmallVector<double>> scales = resizeScales(*this);
+    for (int64_t a : axes) {
+      std::optional<int64_t> n = DimBuilder::constantOf((*in)[a]);
+      if (scales && (*scales)[a] <= 0)
+        return emitOpError("scales must be positive");
+      // floor(size * scale), computed in double as the reference does.
+      out[a] = scales && n ? dims.constant((int64_t)std::floor((*scales)[a] * *n)) : OpFoldResult();
+    }
+  } else {
+    return emitOpError("needs scales or sizes");
+  }
+  shapes.push_back(out);
+  return success();
+}
+
+FailureOr<EinsumSpec> onnx_mlc::onnx::parseEinsum(EinsumOp op, std::string &error) {
+  std::string eq;
+  for (char c : op.getEquation())
+    if (c != ' ')
+      eq.push_back(c);
+  size_t arrow = eq.find("->");
+  std::string lhs = eq.substr(0, arrow);
+  std::optional<std::string> rhs;
+  if (arrow != std::string::npos)
+    rhs = eq.substr(arrow + 2);
+  SmallVector<std::string> terms;
+  for (size_t start = 0;;) {
+    size_t comma = lhs.find(',', start);
+    terms.push_back(lhs.substr(start, comma - start));
+    if (comma == std::string::npos)
+      break;
+    start = comma + 1;
+  }
+  if (terms.size() != op.getInputs().size()) {
+    error = "the equation names " + std::to_string(terms.size()) + " inputs, the op has " +
+            std::to_string(op.getInputs().size());
+    return failure();
+  }
+  // Symbols: letters, and one per dimension an ellipsis covers (counted
+  // from the right, so that they broadcast like numpy).
+  auto isLetter = [](char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); };
+  SmallVector<SmallVector<int64_t>> symbols; // per input, per dim
+  int64_t ellipsis = 0;
+  for (auto [term, input] : llvm::zip(terms, op.getInputs())) {
+    int64_t rank = rankOf(input);
+    if (rank < 0) {
+      error = "an input has unknown rank";
+      return failure();
+    }
+    size_t dots = term.find("...");
+    int64_t letters = 0;
+    for (char c : term)
+      letters += isLetter(c);
+    if (std::count(term.begin(), term.end(), '.') != (dots == std::string::npos ? 0 : 3) ||
+        llvm::any_of(term, [&](char c) { return !isLetter(c) && c != '.'; })) {
+      error = "cannot read the term '" + term + "'";
+      return failure();
+    }
+    int64_t covered = rank - letters;
+    if (covered < 0 || (dots == std::string::npos && covered != 0)) {
+      error = "the term '" + term + "' does not match an input of rank " + std::to_string(rank);
+      return failure();
+    }
+    ellipsis = std::max(ellipsis, dots == std::string::npos ? 0 : covered);
+    SmallVector<int64_t> s;
+    for (size_t i = 0; i < term.size(); ++i) {
+      if (term[i] == '.') {
+        for (int64_t e = 0; e < covered; ++e)
+          s.push_back(-(covered - e)); // -1 is the last ellipsis dim
+        i += 2;
+        continue;
+      }
+      s.push_back(term[i]);
+    }
+    symbols.push_back(s);
+  }
+  // The output: as written, or the ellipsis then the letters used once,
+  // alphabetically.
+  SmallVector<int64_t> out;
+  if (rhs) {
+    for (size_t i = 0; i < rhs->size(); ++i) {
+      char c = (*rhs)[i];
+      if (c == '.') {
+        if (rhs->compare(i, 3, "...") != 0) {
+          error = "cannot read the output term '" + *rhs + "'";
+          return failure();
+        }
+        for (int64_t e = ellipsis; e > 0; --e)
+          out.push_back(-e);
+        i += 2;
+      } else if (isLetter(c)) {
+        out.push_back(c);
+      } else {
+        error = "cannot read the output term '" + *rhs + "'";
+        return failure();
+      }
+    }
+  } else {
+    for (int64_t e = ellipsis; e > 0; --e)
+      out.push_back(-e);
+    std::map<int64_t, int> count;
+    for (auto &s : symbols)
+      for (int64_t c : s)
+        if (c > 0)
+          ++count[c];
+    for (auto [c, n] : count)
+      if (n == 1)
+        out.push_back(c);
+  }
+  // Iteration dims: the output's, then the summed ones.
+  EinsumSpec spec;
+  llvm::DenseMap<int64_t, int64_t> dimOf;
+  auto dim = [&](int64_t sym) {
+    auto [it, inserted] = dimOf.try_emplace(sym, dimOf.size());
+    return it->second;
+  };
+  for (int64_t sym : out) {
+    if (dimOf.count(sym)) {
+      error = "the output repeats a symbol";
+      return failure();
+    }
+    spec.output.push_back(dim(sym));
+  }
+  for (auto &s : symbols) {
+    SmallVector<int64_t> dims;
+    for (int64_t sym : s)
+      dims.push_back(dim(sym));
+    spec.inputs.push_back(dims);
+  }
+  for (int64_t sym : out)
+    if (llvm::none_of(symbols, [&](auto &s) { return llvm::is_contained(s, sym); })) {
+      error = "the output names a symbol no input has";
+      return failure();
+    }
+  spec.numDims = dimOf.size();
+  return spec;
+}
+
+LogicalResult EinsumOp::resultShapes(DimBuilder &dims, ShapeList &shapes) {
+  std::string error;
+  if (llvm::any_of(getInputs(), [](Value v) { return rankOf(v) < 0; }))
+    return success();
+  FailureOr<EinsumSpec> spec = parseEinsum(*this, error);
+  if (failed(spec))
+    return emitOpError(error);
+  // Each iteration dim's size: from an input where it is not a broadcast 1.
+  SmallVector<OpFoldResult> sizes(spec->numDims);
+  SmallVector<bool> fixed(spec->numDims, false);
+  for (auto [input, inDims] : llvm::zip(getInputs(), spec->inputs)) {
+    for (auto [d, it] : llvm::enumerate(inDims)) {
+      OpFoldResult size = dims.dim(input, d);
+      std::optional<int64_t> c = DimBuilder::constantOf(size);
+      if (fixed[it]) {
+        if (c != 1 && failed(dims.require(Cmp::EQ, size, sizes[it], "Einsum sizes differ")))
+          return emitOpError("the sizes of one symbol differ");
+        continue;
+      }
+      if (sizes[it].isNull() || DimBuilder::constantOf(sizes[it]) == 1)
+        sizes[it] = size;
+      fixed[it] = c != 1;
+    }
+  }
+  Dims out;
+  for (int64_t it : spec->output)
+    out.push_back(sizes[it]);
+  shapes.push_back(out);
+  return success();
+}
