@@ -539,7 +539,7 @@ def ONNX_FloorOp : ONNX_Op<"Floor", [Pure, DeclareOpInterfaceMethods<ONNX_ShapeI
   let hasFolder = 1;
 }
 
-def ONNX_GRUOp : ONNX_Op<"GRU", [Pure, ONNX_ShapeInferenceOpInterface]> {
+def ONNX_GRUOp : ONNX_Op<"GRU", [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface, ["resultShapes"]>]> {
   let summary = "ONNX GRU, opset 22";
   let arguments = (ins TensorOf<[BF16, F16, F32, F64]>:$X,
     TensorOf<[BF16, F16, F32, F64]>:$W,
@@ -750,7 +750,7 @@ def ONNX_LRNOp : ONNX_Op<"LRN", [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInfer
   let results = (outs TensorOf<[BF16, F16, F32, F64]>:$Y);
 }
 
-def ONNX_LSTMOp : ONNX_Op<"LSTM", [Pure, ONNX_ShapeInferenceOpInterface]> {
+def ONNX_LSTMOp : ONNX_Op<"LSTM", [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface, ["resultShapes"]>]> {
   let summary = "ONNX LSTM, opset 22";
   let arguments = (ins TensorOf<[BF16, F16, F32, F64]>:$X,
     TensorOf<[BF16, F16, F32, F64]>:$W,
@@ -1147,7 +1147,7 @@ def ONNX_RMSNormalizationOp : ONNX_Op<"RMSNormalization", [Pure, DeclareOpInterf
   let results = (outs TensorOf<[BF16, F16, F32, F64]>:$Y);
 }
 
-def ONNX_RNNOp : ONNX_Op<"RNN", [Pure, ONNX_ShapeInferenceOpInterface]> {
+def ONNX_RNNOp : ONNX_Op<"RNN", [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface, ["resultShapes"]>]> {
   let summary = "ONNX RNN, opset 22";
   let arguments = (ins TensorOf<[BF16, F16, F32, F64]>:$X,
     TensorOf<[BF16, F16, F32, F64]>:$W,

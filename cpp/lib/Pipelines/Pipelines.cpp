@@ -47,7 +47,7 @@ void buildLowerToMemRefPipeline(OpPassManager &pm, const PipelineOptions &option
     pm.addNestedPass<func::FuncOp>(createFuseElementwisePass());
   pm.addPass(createChecksToStatusPass());
   addUpstream(pm, "func.func(canonicalize,cse),eliminate-empty-tensors,"
-                  "one-shot-bufferize{bufferize-function-boundaries "
+                  "one-shot-bufferize{allow-return-allocs-from-loops bufferize-function-boundaries "
                   "function-boundary-type-conversion=identity-layout-map}");
   // Static outputs become the caller's buffers.
   pm.addPass(createStaticResultsToOutParamsPass());

@@ -177,4 +177,5 @@ void onnx_mlc::populateONNXToLinalgPatterns(const ONNXTypeConverter &converter,
   populateDataMovementPatterns(converter, patterns);
   populateConstantPatterns(converter, patterns);
   populateImagePatterns(converter, patterns);
+  populateRecurrentPatterns(converter, patterns);
 }

@@ -211,6 +211,7 @@ void populateNormalizationPatterns(const ONNXTypeConverter &tc, RewritePatternSe
 void populateDataMovementPatterns(const ONNXTypeConverter &tc, RewritePatternSet &patterns);
 void populateConstantPatterns(const ONNXTypeConverter &tc, RewritePatternSet &patterns);
 void populateImagePatterns(const ONNXTypeConverter &tc, RewritePatternSet &patterns);
+void populateRecurrentPatterns(const ONNXTypeConverter &tc, RewritePatternSet &patterns);
 
 } // namespace onnx_mlc::onnx_to_linalg
 

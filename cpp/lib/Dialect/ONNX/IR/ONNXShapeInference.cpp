@@ -1298,3 +1298,42 @@ LogicalResult EinsumOp::resultShapes(DimBuilder &dims, ShapeList &shapes) {
   shapes.push_back(out);
   return success();
 }
+
+/// RNN, GRU and LSTM: Y is (seq, dirs, batch, hidden), the final states
+/// (dirs, batch, hidden); with layout 1, batch comes first in each.
+template <typename RecurrentOp>
+static LogicalResult recurrentShape(RecurrentOp op, DimBuilder &dims, ShapeList &shapes) {
+  std::optional<Dims> x = dims.shape(op.getX()), w = dims.shape(op.getW());
+  if (!x || !w)
+    return success();
+  if (x->size() != 3 || w->size() != 3)
+    return op.emitOpError("expects X and W of rank 3");
+  StringRef direction = op.getDirection();
+  if (direction != "forward" && direction != "reverse" && direction != "bidirectional")
+    return op.emitOpError("unknown direction '") << direction << "'";
+  int64_t dirs = direction == "bidirectional" ? 2 : 1;
+  bool batchFirst = op.getLayout() != 0;
+  OpFoldResult seq = (*x)[batchFirst ? 1 : 0], batch = (*x)[batchFirst ? 0 : 1];
+  OpFoldResult hidden = op.getHiddenSize() ? dims.constant(*op.getHiddenSize()) : OpFoldResult();
+  if (!hidden) {
+    std::optional<Dims> r = dims.shape(op.getR());
+    if (r && r->size() == 3)
+      hidden = (*r)[2];
+  }
+  OpFoldResult d = dims.constant(dirs);
+  Dims y = batchFirst ? Dims{batch, seq, d, hidden} : Dims{seq, d, batch, hidden};
+  Dims state = batchFirst ? Dims{batch, d, hidden} : Dims{d, batch, hidden};
+  shapes.push_back(y);
+  for (unsigned i = 1; i < op->getNumResults(); ++i)
+    shapes.push_back(state);
+  return success();
+}
+LogicalResult RNNOp::resultShapes(DimBuilder &dims, ShapeList &shapes) {
+  return recurrentShape(*this, dims, shapes);
+}
+LogicalResult GRUOp::resultShapes(DimBuilder &dims, ShapeList &shapes) {
+  return recurrentShape(*this, dims, shapes);
+}
+LogicalResult LSTMOp::resultShapes(DimBuilder &dims, ShapeList &shapes) {
+  return recurrentShape(*this, dims, shapes);
+}
