@@ -45,7 +45,7 @@ SHAPE_RULES = {
     "Slice", "Softmax", "Softplus", "Softsign", "SpaceToDepth", "Split",
     "Sqrt", "Squeeze", "Sub", "Sum", "Swish", "Tan",
     "Tanh", "ThresholdedRelu", "Tile", "TopK", "Transpose", "Trilu",
-    "Unsqueeze", "Where", "Xor",
+    "Unique", "Unsqueeze", "Where", "Xor",
 }
 
 # Ops whose fold() is the shared constant evaluator alone (small results;

@@ -193,3 +193,15 @@ def test_c_abi_library_allocated_output(tmp_path):
     lib.mlc_status_message.restype = ctypes.c_char_p
     assert lib.mlc_status_message(6) == b"a tensor has the wrong shape"
     assert lib.mlc_abi_version() == onnx_mlc.runtime.ABI_VERSION
+
+
+def test_static_and_value_dependent_outputs_mixed(rng):
+    # NonZero's output size depends on the values; the outputs around it
+    # are static. Each must reach its own slot of the C ABI.
+    nodes = [helper.make_node("Relu", ["x"], ["r"]), helper.make_node("NonZero", ["x"], ["nz"]),
+             helper.make_node("Neg", ["x"], ["n"])]
+    model = make_model(nodes, [("x", T.FLOAT, [3, 4])],
+                       [("r", T.FLOAT, [3, 4]), ("nz", T.INT64, None), ("n", T.FLOAT, [3, 4])])
+    x = rng.standard_normal((3, 4)).astype(np.float32)
+    x[x < 0.3] = 0
+    compare(model, {"x": x})

@@ -1762,7 +1762,7 @@ def ONNX_TriluOp : ONNX_Op<"Trilu", [Pure, DeclareOpInterfaceMethods<ONNX_ShapeI
   let results = (outs TensorOf<[BF16, Complex<F32>, Complex<F64>, F16, F32, F64, I1, I16, I32, I64, I8, ONNX_StringType, UI16, UI32, UI64, UI8]>:$output);
 }
 
-def ONNX_UniqueOp : ONNX_Op<"Unique", [Pure, ONNX_ShapeInferenceOpInterface]> {
+def ONNX_UniqueOp : ONNX_Op<"Unique", [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface, ["resultShapes"]>]> {
   let summary = "ONNX Unique, opset 28";
   let arguments = (ins TensorOf<[BF16, Complex<F32>, Complex<F64>, F16, F32, F64, I1, I16, I32, I64, I8, ONNX_StringType, UI16, UI32, UI64, UI8]>:$X,
     OptionalAttr<I64Attr>:$axis,

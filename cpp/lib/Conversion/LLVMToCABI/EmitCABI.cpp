@@ -155,11 +155,16 @@ struct EmitCABIPass : onnx_mlc::impl::EmitCABIPassBase<EmitCABIPass> {
     if (hasStatus)
       results = results.drop_front();
     size_t nextArg = numIn, nextResult = 0;
+    auto outTypes = entry->getAttrOfType<ArrayAttr>("mlc.output_types");
     for (size_t i = 0; i < outNames.size(); ++i) {
       StringRef name = cast<StringAttr>(outNames[i]).getValue();
-      bool isArg = nextArg < fnType.getNumInputs() &&
-                   (nextResult >= results.size() ||
-                    cast<MemRefType>(fnType.getInput(nextArg)).hasStaticShape());
+      // Outputs of static shape were made out-parameters
+      // (mlc-static-results-to-out-params); the rest are results.
+      bool isArg;
+      if (outTypes && i < outTypes.size())
+        isArg = cast<ShapedType>(cast<TypeAttr>(outTypes[i]).getValue()).hasStaticShape();
+      else
+        isArg = nextResult >= results.size();
       Type t = isArg ? fnType.getInput(nextArg++) : nextResult < results.size()
                                                         ? results[nextResult++]
                                                         : Type();

@@ -178,4 +178,5 @@ void onnx_mlc::populateONNXToLinalgPatterns(const ONNXTypeConverter &converter,
   populateConstantPatterns(converter, patterns);
   populateImagePatterns(converter, patterns);
   populateRecurrentPatterns(converter, patterns);
+  populateSelectionPatterns(converter, patterns);
 }

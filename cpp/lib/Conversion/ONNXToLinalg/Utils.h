@@ -212,6 +212,7 @@ void populateDataMovementPatterns(const ONNXTypeConverter &tc, RewritePatternSet
 void populateConstantPatterns(const ONNXTypeConverter &tc, RewritePatternSet &patterns);
 void populateImagePatterns(const ONNXTypeConverter &tc, RewritePatternSet &patterns);
 void populateRecurrentPatterns(const ONNXTypeConverter &tc, RewritePatternSet &patterns);
+void populateSelectionPatterns(const ONNXTypeConverter &tc, RewritePatternSet &patterns);
 
 } // namespace onnx_mlc::onnx_to_linalg
 

@@ -1337,3 +1337,20 @@ LogicalResult GRUOp::resultShapes(DimBuilder &dims, ShapeList &shapes) {
 LogicalResult LSTMOp::resultShapes(DimBuilder &dims, ShapeList &shapes) {
   return recurrentShape(*this, dims, shapes);
 }
+
+LogicalResult UniqueOp::resultShapes(DimBuilder &dims, ShapeList &shapes) {
+  std::optional<Dims> in = dims.shape(getX());
+  if (!in)
+    return success();
+  if (getAxis()) {
+    std::optional<int64_t> axis = normalizeAxis((int64_t)*getAxis(), in->size());
+    if (!axis)
+      return emitOpError("axis is out of range");
+    Dims y = *in;
+    y[*axis] = {};
+    shapes = {y, {OpFoldResult()}, {(*in)[*axis]}, {OpFoldResult()}};
+    return success();
+  }
+  shapes = {{OpFoldResult()}, {OpFoldResult()}, {dims.product(*in)}, {OpFoldResult()}};
+  return success();
+}
