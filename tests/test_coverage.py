@@ -29,7 +29,7 @@ def ops_with_shape_rules():
 def test_every_lowered_op_has_a_shape_rule():
     # The lowering computes result sizes with the op's shape rule, so a
     # lowered op without one could only ever handle static shapes.
-    lowered = lowered_ops(new_context())
+    lowered = lowered_ops(new_context()) - {"Yield"}  # a terminator: no results
     assert len(lowered) > 100
     missing = sorted(lowered - ops_with_shape_rules())
     assert not missing, f"lowered ops without a shape rule: {missing}"

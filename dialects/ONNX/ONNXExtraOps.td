@@ -5,6 +5,7 @@
 #define ONNX_MLC_ONNX_EXTRA_OPS
 
 include "ONNX/ONNXDialect.td"
+include "mlir/Interfaces/ControlFlowInterfaces.td"
 
 def ONNX_OpaqueOp : ONNX_Op<"opaque"> {
   let summary = "an ONNX node the dialect does not model";
@@ -41,6 +42,24 @@ def ONNX_NoneOp : ONNX_Op<"none", [Pure]> {
   }];
   let results = (outs NoneType:$none);
   let assemblyFormat = "attr-dict";
+}
+
+def ONNX_YieldOp : ONNX_Op<"Yield", [Pure, Terminator, ReturnLike]> {
+  let summary = "the outputs of a subgraph: an If branch, a Loop or Scan body";
+  let description = [{
+    Ends the region that holds an ONNX subgraph, returning its outputs in
+    the order of the subgraph's outputs.
+
+    ```mlir
+    %y = "onnx.If"(%c) ({
+      onnx.Yield %a : tensor<2xf32>
+    }, {
+      onnx.Yield %b : tensor<2xf32>
+    }) : (tensor<i1>) -> tensor<2xf32>
+    ```
+  }];
+  let arguments = (ins Variadic<AnyType>:$outputs);
+  let assemblyFormat = "attr-dict ($outputs^ `:` type($outputs))?";
 }
 
 def ONNX_FusedConvOp : ONNX_Op<"FusedConv",

@@ -703,7 +703,7 @@ def ONNX_IdentityOp : ONNX_Op<"Identity", [Pure, DeclareOpInterfaceMethods<ONNX_
   let hasFolder = 1;
 }
 
-def ONNX_IfOp : ONNX_Op<"If", [ONNX_ShapeInferenceOpInterface]> {
+def ONNX_IfOp : ONNX_Op<"If", [DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface, ["resultShapes"]>]> {
   let summary = "ONNX If, opset 25";
   let arguments = (ins TensorOf<[I1]>:$cond);
   let results = (outs Variadic<AnyType>:$outputs);
@@ -839,7 +839,7 @@ def ONNX_LogSoftmaxOp : ONNX_Op<"LogSoftmax", [Pure, DeclareOpInterfaceMethods<O
   let results = (outs TensorOf<[BF16, F16, F32, F64]>:$output);
 }
 
-def ONNX_LoopOp : ONNX_Op<"Loop", [ONNX_ShapeInferenceOpInterface]> {
+def ONNX_LoopOp : ONNX_Op<"Loop", [DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface, ["resultShapes"]>]> {
   let summary = "ONNX Loop, opset 25";
   let arguments = (ins AnyTypeOf<[TensorOf<[I64]>, NoneType]>:$M,
     AnyTypeOf<[TensorOf<[I1]>, NoneType]>:$cond,
@@ -1409,7 +1409,7 @@ def ONNX_STFTOp : ONNX_Op<"STFT", [Pure, ONNX_ShapeInferenceOpInterface]> {
   let results = (outs TensorOf<[BF16, F16, F32, F64]>:$output);
 }
 
-def ONNX_ScanOp : ONNX_Op<"Scan", [ONNX_ShapeInferenceOpInterface]> {
+def ONNX_ScanOp : ONNX_Op<"Scan", [DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface, ["resultShapes"]>]> {
   let summary = "ONNX Scan, opset 25";
   let arguments = (ins Variadic<TensorOf<[BF16, Complex<F32>, Complex<F64>, F16, F32, F4E2M1FN, F64, F8E4M3FN, F8E4M3FNUZ, F8E5M2, F8E5M2FNUZ, F8E8M0FNU, I1, I16, I32, I64, I8, I<2>, I<4>, ONNX_StringType, UI16, UI32, UI64, UI8, UI<2>, UI<4>]>>:$initial_state_and_scan_inputs,
     I64Attr:$num_scan_inputs,

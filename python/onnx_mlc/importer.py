@@ -106,6 +106,12 @@ class _Importer:
             return ir.UnrankedTensorType.get(elem)
         dyn = ir.ShapedType.get_dynamic_size()
         shape = [d.dim_value if d.HasField("dim_value") else dyn for d in tt.shape.dim]
+        if any(s < 0 and s != dyn for s in shape):
+            if what.startswith("graph"):
+                self.problems.append(f"{what}: negative dimension in shape {shape}")
+            # Elsewhere, a negative size that shape inference produced says
+            # nothing: the compiler infers its own.
+            shape = [dyn if s < 0 else s for s in shape]
         return ir.RankedTensorType.get(shape, elem)
 
     # -- constants -----------------------------------------------------------
@@ -239,10 +245,12 @@ class _Importer:
             return self.import_constant(node, loc)
         operands = [self.operand(n, node) for n in node.input]
         attrs = {a.name: a for a in node.attribute}
-        if any(a.type in (_A.GRAPH, _A.GRAPHS) for a in attrs.values()):
+        registered = domain == "" and self.ctx.is_registered_operation("onnx." + node.op_type)
+        graphs = sorted(n for n, a in attrs.items() if a.type in (_A.GRAPH, _A.GRAPHS))
+        if graphs and not (registered and node.op_type in _CONTROL_FLOW
+                           and all(attrs[n].type == _A.GRAPH for n in graphs)):
             self.problems.append(f"{describe(node, opset)}: operators with subgraphs are not supported yet")
             return self.bind_outputs(node, [self.none()] * len(node.output))
-        registered = domain == "" and self.ctx.is_registered_operation("onnx." + node.op_type)
         if registered:
             upgraded = _upgrade(self, node, opset, operands, attrs, loc)
             if upgraded is not None:
@@ -251,6 +259,8 @@ class _Importer:
             operands = _arrange_operands(self, schema, operands)
         mlir_attrs = {}
         for name, a in attrs.items():
+            if name in graphs:
+                continue
             converted = self.attribute(a, node)
             if converted is not None:
                 mlir_attrs[name] = converted
@@ -273,8 +283,41 @@ class _Importer:
         outputs = (outputs + [""] * n_results)[:n_results]
         types = [self.result_type(n, node, operands) if n else ir.NoneType.get() for n in outputs]
         op = ir.Operation.create("onnx." + node.op_type, results=types, operands=operands,
-                                 attributes=mlir_attrs, loc=loc)
+                                 attributes=mlir_attrs, regions=len(graphs), loc=loc)
+        # Regions follow the graph attributes' names in alphabetical order,
+        # as scripts/gen_onnx_ops.py declares them.
+        for region, name in zip(op.regions, graphs):
+            self.import_subgraph(attrs[name].g, region, node)
         self.bind_outputs(node, op.results[:len(node.output)])
+
+    def import_subgraph(self, graph, region, node):
+        """A subgraph as a region of one block: its inputs are the block's
+        arguments, its outputs an onnx.Yield; names of the enclosing graphs
+        stay visible, its own names do not leak out."""
+        what = describe(node, self.opset)
+        for vi in list(graph.value_info) + list(graph.input) + list(graph.output):
+            self.types[vi.name] = vi.type
+        block = region.blocks.append(*[self.tensor_type(i.type, f"{what} subgraph input '{i.name}'")
+                                       for i in graph.input])
+        outer = dict(self.values)
+        for i, arg in zip(graph.input, block.arguments):
+            self.values[i.name] = arg
+        with ir.InsertionPoint(block):
+            for tensor in graph.initializer:
+                self.values[tensor.name] = self.constant(numpy_helper.to_array(tensor), tensor.name,
+                                                         ir.Location.name(tensor.name))
+            for index, inner in enumerate(graph.node):
+                if not inner.name:
+                    inner.name = f"{node.name}/{inner.op_type}_{index}"
+                self.import_node(inner)
+            results = []
+            for o in graph.output:
+                if o.name not in self.values:
+                    self.problems.append(f"{what}: subgraph output '{o.name}' is not produced")
+                    continue
+                results.append(self.values[o.name])
+            ir.Operation.create("onnx.Yield", operands=results, loc=ir.Location.name(node.name))
+        self.values = outer
 
     def bind_outputs(self, node, values):
         for name, value in zip(node.output, values):
@@ -298,6 +341,10 @@ class _Importer:
             self.problems.append(f"{describe(node, self.opset)}: constant of kind '{kind}' is not supported")
             return self.bind_outputs(node, [self.none()])
         self.bind_outputs(node, [self.constant(array, node.output[0], loc, describe(node, self.opset))])
+
+
+# Ops whose graph attributes the compiler imports as regions.
+_CONTROL_FLOW = ("If", "Loop", "Scan")
 
 
 def _dim_names(values):
@@ -382,6 +429,10 @@ def _upgrade(imp, node, opset, operands, attrs, loc):
         attrs.pop("broadcast")
         if "axis" in attrs and op != "Gemm":
             imp.problems.append(f"{describe(node, opset)}: legacy broadcasting with 'axis' is not supported")
+    elif op == "Scan" and opset < 9:
+        imp.problems.append(f"{describe(node, opset)}: Scan before opset 9 (batched, with "
+                            "sequence_lens) is not supported")
+        return imp.bind_outputs(node, [imp.none()] * len(node.output)) or True
     elif op in ("Softmax", "LogSoftmax", "Hardmax") and opset < 13:
         return _upgrade_coerced_softmax(imp, node, operands, attrs, loc)
     return None

@@ -21,7 +21,7 @@ struct ConstantPropagationPass
     SmallVector<Operation *> dead;
     getOperation().walk([&](Operation *op) {
       if (!isa<ONNXDialect>(op->getDialect()) || isa<ConstantOp>(op) ||
-          op->getNumOperands() == 0)
+          op->getNumOperands() == 0 || op->getNumResults() == 0)
         return;
       SmallVector<Attribute> operands;
       for (Value v : op->getOperands()) {

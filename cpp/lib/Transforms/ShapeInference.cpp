@@ -14,8 +14,9 @@ struct ShapeInferencePass
     : onnx_mlc::impl::ShapeInferencePassBase<ShapeInferencePass> {
   void runOnOperation() override {
     func::FuncOp fn = getOperation();
-    // Pre-order: operands are always refined before their users.
-    WalkResult result = fn.walk<WalkOrder::PreOrder>([](Operation *op) {
+    // Post-order: operands are refined before their users, and the ops of a
+    // subgraph (an If branch, a Loop body) before the op that holds it.
+    WalkResult result = fn.walk<WalkOrder::PostOrder>([](Operation *op) {
       if (auto shaped = dyn_cast<ShapeInferenceOpInterface>(op))
         if (failed(shaped.inferShapes()))
           return WalkResult::interrupt();

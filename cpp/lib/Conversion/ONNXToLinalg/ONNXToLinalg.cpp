@@ -179,4 +179,5 @@ void onnx_mlc::populateONNXToLinalgPatterns(const ONNXTypeConverter &converter,
   populateImagePatterns(converter, patterns);
   populateRecurrentPatterns(converter, patterns);
   populateSelectionPatterns(converter, patterns);
+  populateControlFlowPatterns(converter, patterns);
 }

@@ -213,6 +213,7 @@ void populateConstantPatterns(const ONNXTypeConverter &tc, RewritePatternSet &pa
 void populateImagePatterns(const ONNXTypeConverter &tc, RewritePatternSet &patterns);
 void populateRecurrentPatterns(const ONNXTypeConverter &tc, RewritePatternSet &patterns);
 void populateSelectionPatterns(const ONNXTypeConverter &tc, RewritePatternSet &patterns);
+void populateControlFlowPatterns(const ONNXTypeConverter &tc, RewritePatternSet &patterns);
 
 } // namespace onnx_mlc::onnx_to_linalg
 

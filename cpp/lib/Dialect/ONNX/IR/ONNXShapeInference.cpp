@@ -1354,3 +1354,106 @@ LogicalResult UniqueOp::resultShapes(DimBuilder &dims, ShapeList &shapes) {
   shapes = {{OpFoldResult()}, {OpFoldResult()}, {dims.product(*in)}, {OpFoldResult()}};
   return success();
 }
+
+/// The shape two values agree on: static sizes where both have the same,
+/// unknown elsewhere; nullopt if the ranks differ or one is unknown.
+static std::optional<Dims> join(const DimBuilder &dims, Value a, Value b) {
+  std::optional<Dims> x = dims.shape(a), y = dims.shape(b);
+  if (!x || !y || x->size() != y->size())
+    return std::nullopt;
+  Dims out;
+  for (auto [p, q] : llvm::zip(*x, *y)) {
+    std::optional<int64_t> cp = DimBuilder::constantOf(p), cq = DimBuilder::constantOf(q);
+    out.push_back(cp && cq && *cp == *cq ? p : OpFoldResult());
+  }
+  return out;
+}
+
+static Operation *yieldOf(Region &region) {
+  return region.empty() ? nullptr : region.front().getTerminator();
+}
+
+LogicalResult IfOp::resultShapes(DimBuilder &dims, ShapeList &shapes) {
+  Operation *thenYield = yieldOf(getThenBranch()), *elseYield = yieldOf(getElseBranch());
+  if (!thenYield || !elseYield)
+    return success();
+  if (thenYield->getNumOperands() != getNumResults() || elseYield->getNumOperands() != getNumResults())
+    return emitOpError("branches yield ") << thenYield->getNumOperands() << " and "
+                                          << elseYield->getNumOperands() << " values for "
+                                          << getNumResults() << " results";
+  for (auto [t, e] : llvm::zip(thenYield->getOperands(), elseYield->getOperands())) {
+    std::optional<Dims> s = join(dims, t, e);
+    if (!s)
+      return success();
+    shapes.push_back(*s);
+  }
+  return success();
+}
+
+LogicalResult LoopOp::resultShapes(DimBuilder &dims, ShapeList &shapes) {
+  Operation *yield = yieldOf(getBody());
+  if (!yield)
+    return success();
+  int64_t carried = getVInitial().size();
+  if ((int64_t)yield->getNumOperands() != 1 + carried + (int64_t)getNumResults() - carried)
+    return emitOpError("the body yields ") << yield->getNumOperands() << " values, expected "
+                                           << 1 + getNumResults();
+  for (int64_t i = 0; i < carried; ++i) {
+    std::optional<Dims> s = join(dims, getVInitial()[i], yield->getOperand(1 + i));
+    if (!s)
+      return success();
+    shapes.push_back(*s);
+  }
+  for (Value scan : yield->getOperands().drop_front(1 + carried)) {
+    std::optional<Dims> s = dims.shape(scan);
+    if (!s)
+      return success();
+    s->insert(s->begin(), OpFoldResult()); // the number of iterations
+    shapes.push_back(*s);
+  }
+  return success();
+}
+
+LogicalResult ScanOp::resultShapes(DimBuilder &dims, ShapeList &shapes) {
+  Operation *yield = yieldOf(getBody());
+  if (!yield)
+    return success();
+  int64_t scanInputs = getNumScanInputs();
+  int64_t states = (int64_t)getInitialStateAndScanInputs().size() - scanInputs;
+  if (states < 0 || scanInputs < 1)
+    return emitOpError("num_scan_inputs is out of range");
+  if ((int64_t)yield->getNumOperands() != (int64_t)getNumResults())
+    return emitOpError("the body yields ") << yield->getNumOperands() << " values for "
+                                           << getNumResults() << " results";
+  Value first = getInitialStateAndScanInputs()[states];
+  int64_t firstRank = rankOf(first);
+  if (firstRank < 0)
+    return success();
+  int64_t inAxis = 0;
+  if (auto axes = getScanInputAxes(); axes && !axes->empty())
+    inAxis = (*axes)[0];
+  std::optional<int64_t> a = normalizeAxis(inAxis, firstRank);
+  if (!a)
+    return emitOpError("scan_input_axes is out of range");
+  OpFoldResult length = dims.dim(first, *a);
+  for (int64_t i = 0; i < states; ++i) {
+    std::optional<Dims> s = join(dims, getInitialStateAndScanInputs()[i], yield->getOperand(i));
+    if (!s)
+      return success();
+    shapes.push_back(*s);
+  }
+  for (auto [k, scan] : llvm::enumerate(yield->getOperands().drop_front(states))) {
+    std::optional<Dims> s = dims.shape(scan);
+    if (!s)
+      return success();
+    int64_t axis = 0;
+    if (auto axes = getScanOutputAxes(); axes && k < axes->size())
+      axis = (*axes)[k];
+    std::optional<int64_t> at = normalizeAxis(axis, s->size() + 1);
+    if (!at)
+      return emitOpError("scan_output_axes is out of range");
+    s->insert(s->begin() + *at, length);
+    shapes.push_back(*s);
+  }
+  return success();
+}
