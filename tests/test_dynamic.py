@@ -75,6 +75,41 @@ def test_runtime_shape_mismatch_is_an_error_code():
         compiled(np.zeros((2, 3), np.float32), np.zeros((4, 3), np.float32))
 
 
+def test_runtime_sizes_of_one_broadcast():
+    # Sizes known only at run time broadcast as numpy's do, on either side,
+    # in elementwise ops and in MatMul's batch dims.
+    add = make_model([helper.make_node("Add", ["a", "b"], ["y"])],
+                     [("a", T.FLOAT, ["n", "k"]), ("b", T.FLOAT, ["m", 3])], [("y", T.FLOAT, None)])
+    compiled = onnx_mlc.compile(add)
+    rng = np.random.default_rng(2)
+    for a, b in (((2, 3), (1, 3)), ((1, 3), (4, 3)), ((1, 1), (1, 3)), ((5, 1), (1, 3)), ((2, 3), (2, 3))):
+        compare(add, {"a": rng.standard_normal(a).astype(np.float32),
+                      "b": rng.standard_normal(b).astype(np.float32)}, compiled)
+    with pytest.raises(onnx_mlc.InputError, match="invalid shape inside the model"):
+        compiled(np.zeros((2, 2), np.float32), np.zeros((2, 3), np.float32))
+    matmul = make_model([helper.make_node("MatMul", ["a", "b"], ["y"])],
+                        [("a", T.FLOAT, ["p", "q", 2, 4]), ("b", T.FLOAT, ["r", "s", 4, 3])],
+                        [("y", T.FLOAT, None)])
+    compiled = onnx_mlc.compile(matmul)
+    for a, b in (((2, 1), (1, 5)), ((1, 3), (2, 3)), ((2, 3), (2, 3))):
+        compare(matmul, {"a": rng.standard_normal(a + (2, 4)).astype(np.float32),
+                         "b": rng.standard_normal(b + (4, 3)).astype(np.float32)}, compiled)
+    with pytest.raises(onnx_mlc.InputError, match="invalid shape inside the model"):
+        compiled(np.zeros((2, 3, 2, 4), np.float32), np.zeros((3, 3, 4, 3), np.float32))
+
+
+def test_a_long_chain_of_runtime_checks_compiles(rng):
+    # Each Add checks its operands' sizes after the previous Add ran, so the
+    # checks nest one level each; compile time must stay linear in the depth.
+    depth = 48
+    nodes = [helper.make_node("Add", [f"s{i}", f"x{i + 1}"], [f"s{i + 1}"]) for i in range(depth)]
+    nodes[0].input[0] = "x0"
+    inputs = [(f"x{i}", T.FLOAT, [f"n{i}"]) for i in range(depth + 1)]
+    model = make_model(nodes, inputs, [(f"s{depth}", T.FLOAT, None)])
+    feeds = {f"x{i}": rng.standard_normal(1 if i % 3 else 5).astype(np.float32) for i in range(depth + 1)}
+    compare(model, feeds)
+
+
 def test_reshape_to_a_runtime_shape():
     # The shape is an input: the library must honour its value, and refuse
     # one that does not keep the element count.

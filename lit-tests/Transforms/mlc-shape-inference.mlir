@@ -47,3 +47,26 @@ func.func @gemm_trans(%a: tensor<4x2xf32>, %b: tensor<5x4xf32>, %c: tensor<5xf32
   %0 = "onnx.Gemm"(%a, %b, %c) {transA = 1 : i64, transB = 1 : i64} : (tensor<4x2xf32>, tensor<5x4xf32>, tensor<5xf32>) -> tensor<*xf32>
   return %0 : tensor<*xf32>
 }
+
+// -----
+
+// Shape values built from partly known sizes keep what is known: the batch
+// and sequence are unknown, the heads and head size are not. The attention
+// mask expands to (batch, 1, seq, seq).
+// CHECK-LABEL: func @reshape_with_a_partly_known_shape
+func.func @reshape_with_a_partly_known_shape(%x: tensor<?x?x768xf32>, %m: tensor<?x1x1x?xf32>) -> (tensor<*xf32>, tensor<*xf32>) {
+  %shape = "onnx.Shape"(%x) {end = 2 : i64} : (tensor<?x?x768xf32>) -> tensor<2xi64>
+  %heads = "onnx.Constant"() {value = dense<[12, 64]> : tensor<2xi64>} : () -> tensor<2xi64>
+  %s = "onnx.Concat"(%shape, %heads) {axis = 0 : i64} : (tensor<2xi64>, tensor<2xi64>) -> tensor<4xi64>
+  // CHECK: "onnx.Reshape"{{.*}} -> tensor<?x?x12x64xf32>
+  %0 = "onnx.Reshape"(%x, %s) : (tensor<?x?x768xf32>, tensor<4xi64>) -> tensor<*xf32>
+  %i0 = "onnx.Constant"() {value = dense<0> : tensor<1xi64>} : () -> tensor<1xi64>
+  %i1 = "onnx.Constant"() {value = dense<1> : tensor<1xi64>} : () -> tensor<1xi64>
+  %b = "onnx.Gather"(%shape, %i0) : (tensor<2xi64>, tensor<1xi64>) -> tensor<1xi64>
+  %q = "onnx.Gather"(%shape, %i1) : (tensor<2xi64>, tensor<1xi64>) -> tensor<1xi64>
+  %one = "onnx.Constant"() {value = dense<1> : tensor<1xi64>} : () -> tensor<1xi64>
+  %e = "onnx.Concat"(%b, %one, %q, %q) {axis = 0 : i64} : (tensor<1xi64>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>) -> tensor<4xi64>
+  // CHECK: "onnx.Expand"{{.*}} -> tensor<?x1x?x?xf32>
+  %1 = "onnx.Expand"(%m, %e) : (tensor<?x1x1x?xf32>, tensor<4xi64>) -> tensor<*xf32>
+  return %0, %1 : tensor<*xf32>, tensor<*xf32>
+}

@@ -79,18 +79,44 @@ func.func @where(%c: tensor<3xi1>, %x: tensor<3xi32>, %y: tensor<3xi32>) -> tens
 
 // -----
 
-// Sizes known only at run time: the result is allocated from the operands'
-// sizes, and sizes that must agree are checked at run time.
+// Sizes known only at run time broadcast as numpy's do: the result takes
+// the larger, each must be 1 or equal to it (checked at run time), and an
+// operand whose size turns out to be 1 is broadcast by a copy.
 // CHECK-LABEL: func @add_dynamic
 func.func @add_dynamic(%a: tensor<?x4xf32>, %b: tensor<?x4xf32>) -> tensor<?x4xf32> {
-  // CHECK-DAG: %[[DA:.+]] = tensor.dim %{{.+}}, %c0
-  // CHECK-DAG: %[[DB:.+]] = tensor.dim %{{.+}}, %c0
-  // CHECK: %[[EQ:.+]] = arith.cmpi eq, %[[DB]], %[[DA]]
-  // CHECK: cf.assert %[[EQ]], "broadcast dimensions do not match"
-  // CHECK: tensor.empty(%[[DA]]) : tensor<?x4xf32>
+  // CHECK-DAG: %[[DA:.+]] = tensor.dim %arg0, %c0
+  // CHECK-DAG: %[[DB:.+]] = tensor.dim %arg1, %c0
+  // CHECK: %[[N:.+]] = arith.maxsi %[[DA]], %[[DB]]
+  // CHECK: %[[EQ:.+]] = arith.cmpi eq, %[[DA]], %[[N]]
+  // CHECK: %[[ONE:.+]] = arith.cmpi eq, %[[DA]], %c1
+  // CHECK: %[[OK:.+]] = arith.ori %[[EQ]], %[[ONE]]
+  // CHECK: cf.assert %[[OK]], "broadcast dimensions do not match"
+  // CHECK: cf.assert
+  // CHECK: %[[A:.+]] = scf.if
+  // CHECK-NEXT: scf.yield %arg0
+  // CHECK: } else {
+  // CHECK: tensor.extract %arg0
+  // CHECK: %[[B:.+]] = scf.if
+  // CHECK: tensor.empty(%[[N]]) : tensor<?x4xf32>
+  // CHECK: linalg.generic {{.*}} ins(%[[A]], %[[B]] :
   // CHECK: arith.addf
   %0 = "onnx.Add"(%a, %b) : (tensor<?x4xf32>, tensor<?x4xf32>) -> tensor<?x4xf32>
   return %0 : tensor<?x4xf32>
+}
+
+// -----
+
+// Inputs that share a dim_param name have the same size (the C ABI checks
+// it on entry): no check, no copy.
+// CHECK-LABEL: func @add_same_dim_param
+// CHECK-NOT: cf.assert
+// CHECK-NOT: scf.if
+// CHECK: arith.addf
+func.func @add_same_dim_param(%a: tensor<?x4xf32>, %b: tensor<?x4xf32>) -> tensor<?x4xf32>
+    attributes {mlc.input_dims = [["n", ""], ["n", ""]]} {
+  %0 = "onnx.Add"(%a, %b) : (tensor<?x4xf32>, tensor<?x4xf32>) -> tensor<?x4xf32>
+  %1 = "onnx.Mul"(%0, %a) : (tensor<?x4xf32>, tensor<?x4xf32>) -> tensor<?x4xf32>
+  return %1 : tensor<?x4xf32>
 }
 
 // -----

@@ -55,6 +55,14 @@ struct MatMulLowering : ONNXConversion<MatMulOp> {
     Sizes acc((*shapes)[0].begin(), (*shapes)[0].begin() + batchRank);
     acc.push_back(aSizes[aSizes.size() - 2]);
     acc.push_back(bSizes.back());
+    // Batch dims known only at run time may be 1 and broadcast.
+    auto batchBroadcast = [&](Value v, const Sizes &own) {
+      Sizes target(acc.begin(), acc.begin() + batchRank);
+      target.append(own.end() - 2, own.end());
+      return broadcastAtRunTime(rewriter, loc, v, target);
+    };
+    a = batchBroadcast(a, aSizes);
+    bv = batchBroadcast(bv, bSizes);
     // Iteration space: batch..., m, n, k.
     int64_t numDims = batchRank + 3;
     auto dim = [&](int64_t d) { return getAffineDimExpr(d, ctx); };

@@ -318,17 +318,67 @@ static AffineMap broadcastMap(MLIRContext *ctx, ArrayRef<int64_t> operandShape,
   return AffineMap::get(outSizes.size(), 0, exprs, ctx);
 }
 
+Value broadcastAtRunTime(OpBuilder &b, Location loc, Value in, ArrayRef<OpFoldResult> outSizes) {
+  RankedTensorType type = typeOf(in);
+  int64_t offset = outSizes.size() - type.getRank();
+  SmallVector<int64_t> open;
+  for (int64_t d = 0; d < type.getRank(); ++d) {
+    OpFoldResult out = outSizes[d + offset];
+    if (type.isDynamicDim(d) && getConstantIntValue(out) != 1 &&
+        !onnx::DimBuilder::isSizeOf(out, in, d))
+      open.push_back(d);
+  }
+  if (open.empty())
+    return in;
+  // The shapes were checked to broadcast: each open dim is 1 or the result's.
+  // Only if one is 1 (and the result's is not) does `in` need a copy.
+  Value same = arith::ConstantIntOp::create(b, loc, 1, 1);
+  SmallVector<Value> isOne;
+  Value one = arith::ConstantIndexOp::create(b, loc, 1);
+  for (int64_t d : open) {
+    Value size = tensor::DimOp::create(b, loc, in, d);
+    same = arith::AndIOp::create(
+        b, loc, same,
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, size,
+                              indexValue(b, loc, outSizes[d + offset])));
+    isOne.push_back(arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, size, one));
+  }
+  auto ifOp = scf::IfOp::create(b, loc, TypeRange{type}, same, /*withElseRegion=*/true);
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToStart(ifOp.thenBlock());
+  scf::YieldOp::create(b, loc, in);
+  b.setInsertionPointToStart(ifOp.elseBlock());
+  SmallVector<OpFoldResult> sizes = sizesOf(b, loc, in);
+  for (int64_t d : open)
+    sizes[d] = outSizes[d + offset];
+  Value copy = buildIndexed(b, loc, sizes, type.getElementType(),
+                            [&](OpBuilder &nb, Location l, ValueRange idx) {
+                              SmallVector<Value> src(idx);
+                              Value zero = arith::ConstantIndexOp::create(nb, l, 0);
+                              for (auto [d, one] : llvm::zip(open, isOne))
+                                src[d] = arith::SelectOp::create(nb, l, one, zero, idx[d]);
+                              return tensor::ExtractOp::create(nb, l, in, src).getResult();
+                            });
+  if (copy.getType() != type)
+    copy = tensor::CastOp::create(b, loc, type, copy);
+  scf::YieldOp::create(b, loc, copy);
+  return ifOp.getResult(0);
+}
+
 Value buildElementwise(OpBuilder &b, Location loc, ArrayRef<OpFoldResult> outSizes,
                        Type outElem, ValueRange inputs, BodyFn body) {
   MLIRContext *ctx = b.getContext();
   SmallVector<AffineMap> maps;
-  for (Value in : inputs)
+  SmallVector<Value> operands;
+  for (Value in : inputs) {
+    operands.push_back(broadcastAtRunTime(b, loc, in, outSizes));
     maps.push_back(broadcastMap(ctx, typeOf(in).getShape(), outSizes));
+  }
   maps.push_back(AffineMap::getMultiDimIdentityMap(outSizes.size(), ctx));
   SmallVector<utils::IteratorType> iters(outSizes.size(), utils::IteratorType::parallel);
   Value init = emptyTensor(b, loc, outSizes, outElem);
   auto generic = linalg::GenericOp::create(
-      b, loc, init.getType(), inputs, init, maps, iters,
+      b, loc, init.getType(), operands, init, maps, iters,
       [&](OpBuilder &nb, Location nloc, ValueRange args) {
         linalg::YieldOp::create(nb, nloc, body(nb, nloc, args.drop_back()));
       });

@@ -161,8 +161,16 @@ SmallVector<OpFoldResult> sizesOf(OpBuilder &b, Location loc, Value tensor);
 Value emptyTensor(OpBuilder &b, Location loc, ArrayRef<OpFoldResult> sizes, Type elem);
 Value filledTensor(OpBuilder &b, Location loc, ArrayRef<OpFoldResult> sizes, Value scalar);
 
+/// `in`, readable with identity maps on its dynamic dims in an iteration
+/// space of `outSizes` (trailing alignment; the shapes already checked to
+/// broadcast). Where a dynamic dim may be 1 at run time while the result's
+/// is not, the run time decides: `in` itself, or a copy broadcast along its
+/// dims of size 1. Dims provably equal to the result's need neither.
+Value broadcastAtRunTime(OpBuilder &b, Location loc, Value in, ArrayRef<OpFoldResult> outSizes);
+
 /// A parallel linalg.generic over `outSizes` whose inputs broadcast into it
-/// (numpy rules, trailing alignment; a size-1 dim of an input broadcasts).
+/// (numpy rules, trailing alignment; a size-1 dim of an input broadcasts,
+/// static or at run time).
 /// The body gets one scalar per input and returns the result's.
 Value buildElementwise(OpBuilder &b, Location loc, ArrayRef<OpFoldResult> outSizes,
                        Type outElem, ValueRange inputs, BodyFn body);

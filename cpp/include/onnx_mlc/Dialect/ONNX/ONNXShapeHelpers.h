@@ -86,9 +86,23 @@ public:
   llvm::LogicalResult require(Cmp pred, mlir::OpFoldResult x, mlir::OpFoldResult y,
                               const llvm::Twine &what) const;
 
-  /// Multidirectional (numpy) broadcasting. A dynamic size that meets a
-  /// larger one is required to equal it at run time: a dynamic size that
-  /// turns out to be 1 and must broadcast is reported, not computed.
+  /// Whether two sizes are provably equal: the same constant, or run-time
+  /// sizes read from the same dimension (followed back through the ops that
+  /// keep it, and through the entry's inputs that share a dim_param name,
+  /// which the C ABI checks agree).
+  static bool provablyEqual(mlir::OpFoldResult a, mlir::OpFoldResult b);
+  /// Whether `size` is provably the size of dim `d` of `tensor`.
+  static bool isSizeOf(mlir::OpFoldResult size, mlir::Value tensor, int64_t d);
+
+  /// Requires that a dimension of size `x` broadcasts to `size`: it is 1 or
+  /// equal to `size`. Checked like `require`.
+  llvm::LogicalResult requireBroadcastable(mlir::OpFoldResult x, mlir::OpFoldResult size,
+                                           const llvm::Twine &what) const;
+
+  /// Multidirectional (numpy) broadcasting. Sizes known only at run time
+  /// broadcast as numpy's do: the result is the largest, and each must be 1
+  /// or equal to it (checked at run time). The lowering then reads operands
+  /// whose run-time size is 1 by broadcasting them (broadcastAtRunTime).
   llvm::FailureOr<llvm::SmallVector<mlir::OpFoldResult>>
   broadcast(llvm::ArrayRef<llvm::SmallVector<mlir::OpFoldResult>> shapes) const;
 

@@ -8,6 +8,8 @@
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/IR/Matchers.h"
+#include "mlir/IR/TypeUtilities.h"
+#include "mlir/Interfaces/DestinationStyleOpInterface.h"
 #include "llvm/Support/MathExtras.h"
 
 using namespace mlir;
@@ -59,6 +61,166 @@ std::optional<SmallVector<OpFoldResult>> DimBuilder::shape(Value shaped) const {
   return sizes;
 }
 
+/// Elements of a small integer tensor, each a constant or unknown.
+using PartialInts = SmallVector<std::optional<int64_t>>;
+
+/// The static element count of a 0-d or 1-d integer tensor, if small.
+static std::optional<int64_t> shapeVectorSize(Value v) {
+  auto type = dyn_cast<RankedTensorType>(v.getType());
+  if (!type || !type.hasStaticShape() || type.getRank() > 1 ||
+      !type.getElementType().isInteger() || type.getNumElements() > 64)
+    return std::nullopt;
+  return type.getNumElements();
+}
+
+static std::optional<PartialInts> partialInts(Value v, unsigned depth);
+
+/// Elementwise integer arithmetic on partial values, broadcasting a single
+/// element; unknown where an operand is, or where `eval` cannot tell.
+static std::optional<PartialInts>
+partialBinary(Value a, Value b, unsigned depth,
+              function_ref<std::optional<int64_t>(int64_t, int64_t)> eval) {
+  std::optional<PartialInts> x = partialInts(a, depth), y = partialInts(b, depth);
+  if (!x || !y || (x->size() != y->size() && x->size() != 1 && y->size() != 1))
+    return std::nullopt;
+  PartialInts out;
+  for (size_t i = 0, n = std::max(x->size(), y->size()); i < n; ++i) {
+    std::optional<int64_t> p = (*x)[x->size() == 1 ? 0 : i], q = (*y)[y->size() == 1 ? 0 : i];
+    out.push_back(p && q ? eval(*p, *q) : std::nullopt);
+  }
+  return out;
+}
+
+/// What the compiler can tell about the elements of a shape-like tensor
+/// without running the model, following the ops that build shapes: a Shape
+/// gives its input's static sizes, and Concat, Gather, Slice, the reshapes,
+/// Cast and integer arithmetic carry them along. This is what keeps, say,
+/// the 12 and 64 of a Reshape to (batch, seq, 12, 64) static.
+static std::optional<PartialInts> partialInts(Value v, unsigned depth) {
+  std::optional<int64_t> size = shapeVectorSize(v);
+  if (!size)
+    return std::nullopt;
+  if (std::optional<SmallVector<int64_t>> c = getConstantInts(v))
+    return PartialInts(c->begin(), c->end());
+  PartialInts unknown(*size, std::nullopt);
+  Operation *def = v.getDefiningOp();
+  if (!def || depth > 32)
+    return unknown;
+  ++depth;
+  auto same = [&](Value in) -> std::optional<PartialInts> {
+    std::optional<PartialInts> p = partialInts(in, depth);
+    return p && (int64_t)p->size() == *size ? p : std::nullopt;
+  };
+  std::optional<PartialInts> result;
+  if (auto shape = dyn_cast<ShapeOp>(def)) {
+    if (auto in = dyn_cast<RankedTensorType>(shape.getData().getType())) {
+      int64_t rank = in.getRank();
+      auto clampAxis = [&](int64_t a) { return std::clamp(a < 0 ? a + rank : a, (int64_t)0, rank); };
+      int64_t start = clampAxis(shape.getStart()), end = clampAxis(shape.getEnd().value_or(rank));
+      PartialInts dims;
+      for (int64_t d = start; d < end; ++d)
+        dims.push_back(in.isDynamicDim(d) ? std::nullopt : std::optional(in.getDimSize(d)));
+      result = dims;
+    }
+  } else if (auto concat = dyn_cast<ConcatOp>(def)) {
+    PartialInts all;
+    for (Value in : concat.getInputs()) {
+      std::optional<PartialInts> p = partialInts(in, depth);
+      if (!p)
+        return unknown;
+      all.append(*p);
+    }
+    result = all;
+  } else if (isa<UnsqueezeOp, SqueezeOp, ReshapeOp, IdentityOp, CastOp>(def)) {
+    if (!isa<CastOp>(def) || mlir::getElementTypeOrSelf(def->getOperand(0)).isInteger())
+      result = same(def->getOperand(0));
+  } else if (auto gather = dyn_cast<GatherOp>(def)) {
+    std::optional<PartialInts> data = partialInts(gather.getData(), depth);
+    std::optional<SmallVector<int64_t>> idx = getConstantInts(gather.getIndices());
+    if (data && idx && rankOf(gather.getData()) == 1) {
+      PartialInts picked;
+      for (int64_t i : *idx) {
+        int64_t n = data->size();
+        if (i < -n || i >= n)
+          return unknown;
+        picked.push_back((*data)[i < 0 ? i + n : i]);
+      }
+      result = picked;
+    }
+  } else if (auto slice = dyn_cast<SliceOp>(def)) {
+    std::optional<PartialInts> data = partialInts(slice.getData(), depth);
+    std::optional<SmallVector<int64_t>> starts = getConstantInts(slice.getStarts()),
+                                        ends = getConstantInts(slice.getEnds());
+    std::optional<SmallVector<int64_t>> steps =
+        isNoneValue(slice.getSteps()) ? SmallVector<int64_t>{1} : getConstantInts(slice.getSteps());
+    if (data && rankOf(slice.getData()) == 1 && starts && ends && steps &&
+        starts->size() == 1 && ends->size() == 1 && steps->size() == 1 && (*steps)[0] != 0) {
+      int64_t n = data->size(), step = (*steps)[0];
+      auto clampIndex = [&](int64_t i, int64_t lo, int64_t hi) {
+        if (i < 0)
+          i = i < -n ? lo : i + n;
+        return std::clamp(i, lo, hi);
+      };
+      int64_t lo = step > 0 ? 0 : -1, hi = step > 0 ? n : n - 1;
+      int64_t b = clampIndex((*starts)[0], step > 0 ? 0 : -1, hi);
+      int64_t e = clampIndex((*ends)[0], lo, hi);
+      PartialInts picked;
+      for (int64_t i = b; step > 0 ? i < e : i > e; i += step)
+        if (i >= 0 && i < n)
+          picked.push_back((*data)[i]);
+      result = picked;
+    }
+  } else if (auto fill = dyn_cast<ConstantOfShapeOp>(def)) {
+    auto attr = dyn_cast_or_null<DenseElementsAttr>(fill.getValueAttr());
+    if (!attr)
+      result = PartialInts(*size, 0);
+    else if (attr.getElementType().isInteger() && attr.getNumElements() == 1)
+      result = PartialInts(*size, attr.getSplatValue<APInt>().getSExtValue());
+  } else if (isa<AddOp, SubOp, MulOp, DivOp, EqualOp>(def)) {
+    Value a = def->getOperand(0), b = def->getOperand(1);
+    if (isa<AddOp>(def))
+      result = partialBinary(a, b, depth, [](int64_t x, int64_t y) -> std::optional<int64_t> {
+        int64_t r;
+        return llvm::AddOverflow(x, y, r) ? std::nullopt : std::optional(r);
+      });
+    else if (isa<SubOp>(def))
+      result = partialBinary(a, b, depth, [](int64_t x, int64_t y) -> std::optional<int64_t> {
+        int64_t r;
+        return llvm::SubOverflow(x, y, r) ? std::nullopt : std::optional(r);
+      });
+    else if (isa<MulOp>(def))
+      result = partialBinary(a, b, depth, [](int64_t x, int64_t y) -> std::optional<int64_t> {
+        int64_t r;
+        return llvm::MulOverflow(x, y, r) ? std::nullopt : std::optional(r);
+      });
+    else if (isa<DivOp>(def))
+      // Non-negative operands only: there truncation and flooring agree.
+      result = partialBinary(a, b, depth, [](int64_t x, int64_t y) -> std::optional<int64_t> {
+        return x >= 0 && y > 0 ? std::optional(x / y) : std::nullopt;
+      });
+    else
+      result = partialBinary(a, b, depth, [](int64_t x, int64_t y) -> std::optional<int64_t> {
+        return x == y;
+      });
+  } else if (auto where = dyn_cast<WhereOp>(def)) {
+    std::optional<PartialInts> c = partialInts(where.getCondition(), depth),
+                               x = partialInts(where.getX(), depth),
+                               y = partialInts(where.getY(), depth);
+    if (c && x && y) {
+      PartialInts out;
+      auto at = [&](const PartialInts &p, int64_t i) { return p[p.size() == 1 ? 0 : i]; };
+      for (int64_t i = 0; i < *size; ++i) {
+        std::optional<int64_t> cond = at(*c, i);
+        out.push_back(cond ? at(*cond ? *x : *y, i) : std::nullopt);
+      }
+      result = out;
+    }
+  }
+  if (!result || (int64_t)result->size() != *size)
+    return unknown;
+  return result;
+}
+
 std::optional<SmallVector<OpFoldResult>> DimBuilder::values(Value tensor) const {
   if (!tensor || isNoneValue(tensor))
     return std::nullopt;
@@ -67,15 +229,17 @@ std::optional<SmallVector<OpFoldResult>> DimBuilder::values(Value tensor) const 
       !type.getElementType().isInteger())
     return std::nullopt;
   SmallVector<OpFoldResult> out;
-  if (std::optional<SmallVector<int64_t>> c = getConstantInts(tensor)) {
-    for (int64_t v : *c)
-      out.push_back(constant(v));
-    return out;
-  }
+  std::optional<PartialInts> known = partialInts(tensor, 0);
   int64_t n = type.getNumElements();
-  if (!isLowering())
-    return SmallVector<OpFoldResult>(n, OpFoldResult());
   for (int64_t i = 0; i < n; ++i) {
+    if (known && (*known)[i]) {
+      out.push_back(constant(*(*known)[i]));
+      continue;
+    }
+    if (!isLowering()) {
+      out.push_back({});
+      continue;
+    }
     SmallVector<Value> idx;
     if (type.getRank() == 1)
       idx.push_back(arith::ConstantIndexOp::create(*builder, *location, i));
@@ -222,18 +386,103 @@ OpFoldResult DimBuilder::select(Cmp pred, OpFoldResult x, OpFoldResult y,
                                       toValue(b)));
 }
 
+/// Where a size comes from, as a key: a constant (null, value), a dim_param
+/// name of the entry's inputs (name, -2), the dim of the tensor it is first
+/// read from (tensor, dim), or an opaque value (value, -1).
+using SizeKey = std::pair<const void *, int64_t>;
+
+static SizeKey sizeKey(OpFoldResult size, unsigned depth = 0);
+
+static SizeKey dimKey(Value tensor, int64_t d, unsigned depth) {
+  // Through the ops whose result has the dims of one of their operands.
+  while (true) {
+    auto type = cast<RankedTensorType>(tensor.getType());
+    if (!type.isDynamicDim(d))
+      return {nullptr, type.getDimSize(d)};
+    if (auto arg = dyn_cast<BlockArgument>(tensor)) {
+      Block *block = arg.getOwner();
+      if (block->isEntryBlock())
+        if (auto names = block->getParentOp()->getAttrOfType<ArrayAttr>("mlc.input_dims"))
+          if (arg.getArgNumber() < names.size())
+            if (auto list = dyn_cast<ArrayAttr>(names[arg.getArgNumber()]))
+              if (d < (int64_t)list.size())
+                if (auto name = dyn_cast<StringAttr>(list[d]); name && !name.empty())
+                  return {name.getAsOpaquePointer(), -2};
+      break;
+    }
+    Operation *def = tensor.getDefiningOp();
+    if (auto castOp = dyn_cast<tensor::CastOp>(def)) {
+      tensor = castOp.getSource();
+      continue;
+    }
+    if (auto dps = dyn_cast<DestinationStyleOpInterface>(def)) {
+      if (OpOperand *init = dps.getTiedOpOperand(cast<OpResult>(tensor))) {
+        tensor = init->get();
+        continue;
+      }
+    }
+    if (depth < 64) {
+      if (auto empty = dyn_cast<tensor::EmptyOp>(def))
+        return sizeKey(empty.getMixedSizes()[d], depth + 1);
+      if (auto expand = dyn_cast<tensor::ExpandShapeOp>(def))
+        return sizeKey(expand.getMixedOutputShape()[d], depth + 1);
+    }
+    break;
+  }
+  return {tensor.getAsOpaquePointer(), d};
+}
+
+static SizeKey sizeKey(OpFoldResult size, unsigned depth) {
+  if (std::optional<int64_t> c = getConstantIntValue(size))
+    return {nullptr, *c};
+  auto v = cast<Value>(size);
+  if (auto dimOp = v.getDefiningOp<tensor::DimOp>())
+    if (std::optional<int64_t> d = getConstantIntValue(dimOp.getIndex()))
+      return dimKey(dimOp.getSource(), *d, depth);
+  return {v.getAsOpaquePointer(), -1};
+}
+
+bool DimBuilder::provablyEqual(OpFoldResult a, OpFoldResult b) {
+  if (a.isNull() || b.isNull())
+    return false;
+  return a == b || sizeKey(a) == sizeKey(b);
+}
+
+bool DimBuilder::isSizeOf(OpFoldResult size, Value tensor, int64_t d) {
+  return !size.isNull() && sizeKey(size) == dimKey(tensor, d, 0);
+}
+
 LogicalResult DimBuilder::require(Cmp pred, OpFoldResult x, OpFoldResult y,
                                   const Twine &what) const {
   std::optional<int64_t> cx = constantOf(x), cy = constantOf(y);
   if (cx && cy)
     return success(compare(pred, *cx, *cy));
-  if (pred == Cmp::EQ && x == y)
+  if ((pred == Cmp::EQ || pred == Cmp::LE || pred == Cmp::GE) && provablyEqual(x, y))
     return success();
   if (!isLowering() || x.isNull() || y.isNull())
     return success();
   Value cond = arith::CmpIOp::create(*builder, *location, toArith(pred),
                                      toValue(x), toValue(y));
   cf::AssertOp::create(*builder, *location, cond, what.str());
+  return success();
+}
+
+LogicalResult DimBuilder::requireBroadcastable(OpFoldResult x, OpFoldResult size,
+                                               const Twine &what) const {
+  std::optional<int64_t> cx = constantOf(x), cs = constantOf(size);
+  if (cx == 1 || provablyEqual(x, size))
+    return success();
+  if (cx && cs)
+    return success(*cx == *cs);
+  if (!isLowering() || x.isNull() || size.isNull())
+    return success();
+  Value vx = toValue(x);
+  Value same = arith::CmpIOp::create(*builder, *location, arith::CmpIPredicate::eq, vx,
+                                     toValue(size));
+  Value one = arith::CmpIOp::create(*builder, *location, arith::CmpIPredicate::eq, vx,
+                                    arith::ConstantIndexOp::create(*builder, *location, 1));
+  cf::AssertOp::create(*builder, *location,
+                       arith::OrIOp::create(*builder, *location, same, one), what.str());
   return success();
 }
 
@@ -245,7 +494,7 @@ DimBuilder::broadcast(ArrayRef<SmallVector<OpFoldResult>> shapes) const {
   SmallVector<OpFoldResult> out;
   for (size_t i = 0; i < rank; ++i) {
     std::optional<int64_t> fixed;
-    SmallVector<OpFoldResult> open; // sizes not known to be 1
+    SmallVector<OpFoldResult> open; // distinct run-time sizes
     bool unknown = false;
     for (const auto &s : shapes) {
       if (i < rank - s.size())
@@ -260,27 +509,29 @@ DimBuilder::broadcast(ArrayRef<SmallVector<OpFoldResult>> shapes) const {
         fixed = c;
       } else if (d.isNull()) {
         unknown = true;
-      } else {
+      } else if (llvm::none_of(open, [&](OpFoldResult o) { return provablyEqual(o, d); })) {
         open.push_back(d);
       }
     }
     if (fixed) {
-      for (OpFoldResult d : open)
-        if (failed(require(Cmp::EQ, d, constant(*fixed),
-                           "broadcast dimensions do not match")))
-          return failure();
       out.push_back(constant(*fixed));
     } else if (unknown || (!isLowering() && !open.empty())) {
       out.push_back({});
+      continue;
     } else if (open.empty()) {
       out.push_back(constant(1));
     } else {
+      // Each run-time size is 1 or the largest of them.
+      OpFoldResult size = open.front();
       for (OpFoldResult d : ArrayRef(open).drop_front())
-        if (failed(require(Cmp::EQ, d, open.front(),
-                           "broadcast dimensions do not match")))
-          return failure();
-      out.push_back(open.front());
+        size = max(size, d);
+      out.push_back(size);
     }
+    if (open.size() == 1 && !fixed)
+      continue;
+    for (OpFoldResult d : open)
+      if (failed(requireBroadcastable(d, out.back(), "broadcast dimensions do not match")))
+        return failure();
   }
   return out;
 }

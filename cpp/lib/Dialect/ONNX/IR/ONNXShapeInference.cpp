@@ -671,8 +671,7 @@ LogicalResult ExpandOp::resultShapes(DimBuilder &dims, ShapeList &shapes) {
   if (!in || !known)
     return success();
   // Numpy broadcasting of the input against the requested shape, where a 1
-  // in either keeps the other's size. A size known only at run time must
-  // match: the lowering reads the input's dims as they are.
+  // in either keeps the other's size.
   size_t rank = std::max(in->size(), target.size());
   Dims out;
   OpFoldResult one = dims.constant(1);
@@ -687,7 +686,7 @@ LogicalResult ExpandOp::resultShapes(DimBuilder &dims, ShapeList &shapes) {
     std::optional<int64_t> cx = DimBuilder::constantOf(x), cs = DimBuilder::constantOf(size);
     if (cx && cs && *cx != *cs)
       return emitOpError("the input does not broadcast to the requested shape");
-    if (failed(dims.require(Cmp::EQ, x, size, "Expand's input does not broadcast to the shape")))
+    if (failed(dims.requireBroadcastable(x, size, "Expand's input does not broadcast to the shape")))
       return failure();
     out.push_back(size);
   }
