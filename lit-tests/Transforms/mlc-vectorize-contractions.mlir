@@ -99,3 +99,32 @@ func.func @transposed_b(%a: memref<4x8xf32>, %b: memref<16x8xf32>, %c: memref<4x
   }
   return
 }
+
+// Sizes known at run time: full 6-row tiles up to m rounded down to 6, then
+// one row at a time; full 16-column tiles, then the leftover columns (if
+// any) under masks computed from what is left.
+// CHECK-LABEL: func @matmul_dynamic
+// CHECK-SAME: (%[[A:.+]]: memref<?x?xf32>, %[[B:.+]]: memref<?x?xf32>, %[[C:.+]]: memref<?x?xf32>)
+func.func @matmul_dynamic(%a: memref<?x?xf32>, %b: memref<?x?xf32>, %c: memref<?x?xf32>) {
+  // CHECK-DAG: %[[M:.+]] = memref.dim %[[A]], %c0
+  // CHECK-DAG: %[[N:.+]] = memref.dim %[[B]], %c1
+  // CHECK-DAG: %[[K:.+]] = memref.dim %[[A]], %c1
+  // CHECK: %[[NR:.+]] = arith.remui %[[N]], %c16
+  // CHECK: %[[NFULL:.+]] = arith.subi %[[N]], %[[NR]]
+  // CHECK: scf.for %[[N0:.+]] = %c0{{.*}} to %[[NFULL]] step %c16
+  // CHECK: %[[MR:.+]] = arith.remui %[[M]], %c6
+  // CHECK: %[[MFULL:.+]] = arith.subi %[[M]], %[[MR]]
+  // CHECK: scf.for %{{.+}} = %c0{{.*}} to %[[MFULL]] step %c6
+  // CHECK-COUNT-12: vector.load %[[C]]
+  // CHECK: scf.for %{{.+}} = %c0{{.*}} to %[[K]] step %c1{{.*}} iter_args(
+  // CHECK: scf.for %{{.+}} = %[[MFULL]] to %[[M]] step %c1
+  // CHECK-COUNT-2: vector.load %[[C]]
+  // CHECK: %[[LIVE:.+]] = arith.subi %[[N]], %[[NFULL]]
+  // CHECK: scf.if
+  // CHECK: vector.create_mask
+  // CHECK: vector.create_mask
+  // CHECK: vector.maskedload %[[C]]
+  // CHECK-NOT: linalg.matmul
+  linalg.matmul ins(%a, %b : memref<?x?xf32>, memref<?x?xf32>) outs(%c : memref<?x?xf32>)
+  return
+}

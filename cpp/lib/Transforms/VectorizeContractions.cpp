@@ -3,9 +3,11 @@
 // The kernel is the classic outer-product micro-kernel: an MR x NR block of
 // C lives in MR * NR / lanes vector registers for the whole k loop; each k
 // step loads one row segment of B (contiguous along n), broadcasts MR
-// scalars of A and issues one FMA per register. Because shapes are static,
+// scalars of A and issues one FMA per register. Where sizes are static,
 // edge tiles are just smaller instances of the same kernel (fewer rows, a
-// masked last vector), chosen at compile time.
+// masked last vector), chosen at compile time; where they are known only at
+// run time, the leftover rows run one at a time and the leftover columns
+// under masks computed at run time.
 //
 //===----------------------------------------------------------------------===//
 #include "onnx_mlc/Transforms/Passes.h"
@@ -30,7 +32,7 @@ namespace {
 struct ContractionPlan {
   unsigned m, n, k;
   SmallVector<unsigned> outer; // every other (parallel) loop
-  SmallVector<int64_t> sizes;  // static loop sizes
+  SmallVector<int64_t> sizes;  // static loop sizes (kDynamic if not)
 };
 
 bool hasUnitInnerStride(Value v) {
@@ -46,8 +48,8 @@ std::optional<unsigned> innermostDim(AffineMap map) {
   return std::nullopt;
 }
 
-/// Recognizes C[.., m, n] += A[.., m|k ..] * B[.., k, n] on memrefs with
-/// static sizes, B and C contiguous along n.
+/// Recognizes C[.., m, n] += A[.., m|k ..] * B[.., k, n] on memrefs, B and
+/// C contiguous along n.
 std::optional<ContractionPlan> planContraction(linalg::LinalgOp op) {
   if (!op.hasPureBufferSemantics() || op.getNumDpsInputs() != 2 ||
       op.getNumDpsInits() != 1 || !linalg::isaContractionOpInterface(op))
@@ -70,8 +72,6 @@ std::optional<ContractionPlan> planContraction(linalg::LinalgOp op) {
     return std::nullopt;
   ContractionPlan plan;
   plan.sizes = op.getStaticLoopRanges();
-  if (llvm::any_of(plan.sizes, ShapedType::isDynamic))
-    return std::nullopt;
   plan.n = *bInner;
   plan.k = dims->k.front();
   // The m loop is the one A and C vary along that is innermost in C.
@@ -122,6 +122,8 @@ public:
     bMat = op.getDpsInputs()[1];
     c = op.getDpsInits()[0];
     ivs.assign(op.getNumLoops(), Value());
+    for (Range r : op.createLoopRanges(b, op.getLoc()))
+      sizes.push_back(r.size);
     emitOuter(b, op.getLoc(), 0);
     op->erase();
     if (epilogue)
@@ -132,15 +134,21 @@ private:
   Value idx(OpBuilder &b, Location loc, int64_t v) {
     return arith::ConstantIndexOp::create(b, loc, v);
   }
+  Value value(OpBuilder &b, Location loc, OpFoldResult v) {
+    if (std::optional<int64_t> c = getConstantIntValue(v))
+      return idx(b, loc, *c);
+    return cast<Value>(v);
+  }
 
-  void forLoop(OpBuilder &b, Location loc, int64_t lb, int64_t ub, int64_t step,
+  void forLoop(OpBuilder &b, Location loc, OpFoldResult lb, OpFoldResult ub, int64_t step,
                function_ref<void(OpBuilder &, Value)> body) {
-    if (ub - lb <= step) { // one iteration: no loop
-      if (ub > lb)
-        body(b, idx(b, loc, lb));
+    std::optional<int64_t> cl = getConstantIntValue(lb), cu = getConstantIntValue(ub);
+    if (cl && cu && *cu - *cl <= step) { // at most one iteration: no loop
+      if (*cu > *cl)
+        body(b, idx(b, loc, *cl));
       return;
     }
-    scf::ForOp::create(b, loc, idx(b, loc, lb), idx(b, loc, ub), idx(b, loc, step),
+    scf::ForOp::create(b, loc, value(b, loc, lb), value(b, loc, ub), idx(b, loc, step),
                        ValueRange{},
                        [&](OpBuilder &nb, Location, Value iv, ValueRange) {
                          body(nb, iv);
@@ -148,29 +156,73 @@ private:
                        });
   }
 
+  /// `size` rounded down to a multiple of `step`.
+  OpFoldResult roundDown(OpBuilder &b, Location loc, OpFoldResult size, int64_t step) {
+    if (std::optional<int64_t> c = getConstantIntValue(size))
+      return b.getIndexAttr(*c - *c % step);
+    Value v = cast<Value>(size);
+    return arith::SubIOp::create(b, loc, v, arith::RemUIOp::create(b, loc, v, idx(b, loc, step)))
+        .getResult();
+  }
+
   void emitOuter(OpBuilder &b, Location loc, size_t i) {
     if (i < plan.outer.size()) {
       unsigned d = plan.outer[i];
-      forLoop(b, loc, 0, plan.sizes[d], 1, [&](OpBuilder &nb, Value iv) {
+      forLoop(b, loc, b.getIndexAttr(0), sizes[d], 1, [&](OpBuilder &nb, Value iv) {
         ivs[d] = iv;
         emitOuter(nb, loc, i + 1);
       });
       return;
     }
     // n tiles outermost so that one B panel (K x NR) is reused by every m tile.
-    int64_t n = plan.sizes[plan.n], m = plan.sizes[plan.m];
-    int64_t nFull = n - n % tileCols, mFull = m - m % tileRows;
-    auto mTiles = [&](OpBuilder &nb, Value n0, int64_t cols) {
-      forLoop(nb, loc, 0, mFull, tileRows, [&](OpBuilder &mb, Value m0) {
-        emitTile(mb, loc, m0, n0, tileRows, cols);
-      });
-      if (m > mFull)
-        emitTile(nb, loc, idx(nb, loc, mFull), n0, m - mFull, cols);
-    };
-    forLoop(b, loc, 0, nFull, tileCols,
-            [&](OpBuilder &nb, Value n0) { mTiles(nb, n0, tileCols); });
-    if (n > nFull)
-      mTiles(b, idx(b, loc, nFull), n - nFull);
+    OpFoldResult n = sizes[plan.n];
+    OpFoldResult nFull = roundDown(b, loc, n, tileCols);
+    int64_t vecs = tileCols / lanes;
+    forLoop(b, loc, b.getIndexAttr(0), nFull, tileCols, [&](OpBuilder &nb, Value n0) {
+      emitRows(nb, loc, n0, vecs, SmallVector<Value>(vecs));
+    });
+    Value n0 = value(b, loc, nFull);
+    if (std::optional<int64_t> cn = getConstantIntValue(n)) {
+      int64_t cols = *cn % tileCols;
+      if (cols == 0)
+        return;
+      SmallVector<Value> masks;
+      for (int64_t j = 0; j < (int64_t)llvm::divideCeil(cols, lanes); ++j)
+        masks.push_back(maskFor(b, loc, j, cols));
+      emitRows(b, loc, n0, masks.size(), masks);
+      return;
+    }
+    // The leftover columns, fewer than a tile, under run-time masks.
+    Value live = arith::SubIOp::create(b, loc, value(b, loc, n), n0);
+    Value any = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sgt, live, idx(b, loc, 0));
+    auto rest = scf::IfOp::create(b, loc, any, /*withElseRegion=*/false);
+    OpBuilder rb = rest.getThenBodyBuilder();
+    SmallVector<Value> masks;
+    for (int64_t j = 0; j < vecs; ++j) {
+      Value left = arith::SubIOp::create(rb, loc, live, idx(rb, loc, j * lanes));
+      Value count = arith::MaxSIOp::create(
+          rb, loc, idx(rb, loc, 0), arith::MinSIOp::create(rb, loc, left, idx(rb, loc, lanes)));
+      masks.push_back(vector::CreateMaskOp::create(
+          rb, loc, VectorType::get({lanes}, rb.getI1Type()), ValueRange{count}));
+    }
+    emitRows(rb, loc, n0, vecs, masks);
+  }
+
+  /// Tiles of `tileRows` rows over m at columns n0.., then the rows left.
+  void emitRows(OpBuilder &b, Location loc, Value n0, int64_t vecs, ArrayRef<Value> masks) {
+    OpFoldResult m = sizes[plan.m];
+    OpFoldResult mFull = roundDown(b, loc, m, tileRows);
+    forLoop(b, loc, b.getIndexAttr(0), mFull, tileRows, [&](OpBuilder &mb, Value m0) {
+      emitTile(mb, loc, m0, n0, tileRows, vecs, masks);
+    });
+    if (std::optional<int64_t> cm = getConstantIntValue(m)) {
+      if (*cm > *getConstantIntValue(mFull))
+        emitTile(b, loc, value(b, loc, mFull), n0, *cm % tileRows, vecs, masks);
+      return;
+    }
+    forLoop(b, loc, mFull, m, 1, [&](OpBuilder &mb, Value m0) {
+      emitTile(mb, loc, m0, n0, 1, vecs, masks);
+    });
   }
 
   /// Indices into operand `operand` with the m, n and k loops at the given
@@ -243,13 +295,13 @@ private:
                                 : splat(b.clone(*result.getDefiningOp())->getResult(0));
   }
 
-  void emitTile(OpBuilder &b, Location loc, Value m0, Value n0, int64_t rows, int64_t cols) {
-    int64_t vecs = llvm::divideCeil(cols, lanes);
-    SmallVector<Value> masks, rowAt, colAt;
-    for (int64_t j = 0; j < vecs; ++j) {
-      masks.push_back(maskFor(b, loc, j, cols));
+  /// An MR x NR tile of rows x vecs vectors at (m0, n0); a null mask is a
+  /// full vector.
+  void emitTile(OpBuilder &b, Location loc, Value m0, Value n0, int64_t rows, int64_t vecs,
+                ArrayRef<Value> masks) {
+    SmallVector<Value> rowAt, colAt;
+    for (int64_t j = 0; j < vecs; ++j)
       colAt.push_back(offset(b, loc, n0, j * lanes));
-    }
     for (int64_t i = 0; i < rows; ++i)
       rowAt.push_back(offset(b, loc, m0, i));
     Value zeroK = idx(b, loc, 0);
@@ -258,7 +310,7 @@ private:
       for (int64_t j = 0; j < vecs; ++j)
         acc.push_back(load(b, loc, c, indices(b, loc, 2, rowAt[i], colAt[j], zeroK), masks[j]));
     auto kLoop = scf::ForOp::create(
-        b, loc, zeroK, idx(b, loc, plan.sizes[plan.k]), idx(b, loc, 1), acc,
+        b, loc, zeroK, value(b, loc, sizes[plan.k]), idx(b, loc, 1), acc,
         [&](OpBuilder &kb, Location, Value k, ValueRange carried) {
           SmallVector<Value> bRow, next;
           for (int64_t j = 0; j < vecs; ++j)
@@ -285,6 +337,7 @@ private:
   Type elem;
   VectorType vecType;
   SmallVector<Value> ivs;
+  SmallVector<OpFoldResult> sizes; // loop sizes, constant or read at run time
   Value a, bMat, c;
 };
 
@@ -310,7 +363,7 @@ struct VectorizeContractionsPass
       int64_t m = plan.sizes[plan.m];
       int vecs = 2;
       int rows = std::clamp<int>((regs - 1 - vecs) / vecs, 1, 8);
-      if (m < rows) {
+      if (!ShapedType::isDynamic(m) && m < rows) {
         rows = m;
         vecs = std::clamp<int>((regs - 1) / (rows + 1), 2, 8);
       }
