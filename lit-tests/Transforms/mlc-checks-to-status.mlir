@@ -2,42 +2,86 @@
 
 // Without checks, the model only gains its status: 0.
 // CHECK-LABEL: func.func @main_graph
-// CHECK-SAME: -> (i32, tensor<4xf32>)
+// CHECK-SAME: -> (i32, memref<4xf32>)
 // CHECK: %[[OK:.+]] = arith.constant 0 : i32
-// CHECK: return %[[OK]], %{{.+}} : i32, tensor<4xf32>
-func.func @main_graph(%x: tensor<4xf32>) -> tensor<4xf32> {
-  return %x : tensor<4xf32>
+// CHECK: return %[[OK]], %{{.+}} : i32, memref<4xf32>
+func.func @main_graph(%x: memref<4xf32>) -> memref<4xf32> {
+  return %x : memref<4xf32>
 }
 
 // -----
 
-// Each check guards the rest of the function; the failure path returns
-// MLC_ERR_RUNTIME_SHAPE (8) and empty tensors.
+// A check guards the rest of the function; the failure path returns
+// MLC_ERR_RUNTIME_SHAPE (8) and empty buffers. Checks with only pure ops
+// between them become one condition; a check after an op with effects nests.
 // CHECK-LABEL: func.func @main_graph
-// CHECK-SAME: -> (i32, tensor<?xf32>)
+// CHECK-SAME: -> (i32, memref<?xf32>)
 // CHECK-NOT: cf.assert
-// CHECK: %[[R:.+]]:2 = scf.if %{{.+}} -> (i32, tensor<?xf32>) {
-// CHECK: %[[S:.+]]:2 = scf.if %{{.+}} -> (i32, tensor<?xf32>) {
+// CHECK: %[[SAME:.+]] = arith.cmpi eq
+// CHECK: %[[POS:.+]] = arith.cmpi sgt
+// CHECK: %[[BOTH:.+]] = arith.andi %[[SAME]], %[[POS]]
+// CHECK: %[[R:.+]]:2 = scf.if %[[BOTH]] -> (i32, memref<?xf32>) {
+// CHECK: memref.alloc
 // CHECK: arith.addf
-// CHECK: scf.yield %{{.+}}, %{{.+}} : i32, tensor<?xf32>
+// CHECK: %[[S:.+]]:2 = scf.if %{{.+}} -> (i32, memref<?xf32>) {
+// CHECK: scf.yield %{{.+}}, %{{.+}} : i32, memref<?xf32>
 // CHECK: } else {
-// CHECK: %[[E:.+]] = tensor.empty(%{{.+}}) : tensor<?xf32>
+// CHECK: %[[E:.+]] = memref.alloc(%{{.+}}) : memref<?xf32>
 // CHECK: scf.yield %c8_i32{{.*}}, %[[E]]
 // CHECK: scf.yield %[[S]]#0, %[[S]]#1
-// CHECK: return %[[R]]#0, %[[R]]#1 : i32, tensor<?xf32>
-func.func @main_graph(%x: tensor<?xf32>, %y: tensor<?xf32>) -> tensor<?xf32> {
+// CHECK: return %[[R]]#0, %[[R]]#1 : i32, memref<?xf32>
+func.func @main_graph(%x: memref<?xf32>, %y: memref<?xf32>) -> memref<?xf32> {
   %c0 = arith.constant 0 : index
-  %a = tensor.dim %x, %c0 : tensor<?xf32>
-  %b = tensor.dim %y, %c0 : tensor<?xf32>
+  %a = memref.dim %x, %c0 : memref<?xf32>
+  %b = memref.dim %y, %c0 : memref<?xf32>
   %same = arith.cmpi eq, %a, %b : index
   cf.assert %same, "broadcast dimensions do not match"
   %pos = arith.cmpi sgt, %a, %c0 : index
   cf.assert %pos, "empty"
-  %e = tensor.empty(%a) : tensor<?xf32>
-  %r = linalg.generic {indexing_maps = [affine_map<(d0) -> (d0)>, affine_map<(d0) -> (d0)>, affine_map<(d0) -> (d0)>], iterator_types = ["parallel"]} ins(%x, %y : tensor<?xf32>, tensor<?xf32>) outs(%e : tensor<?xf32>) {
+  %e = memref.alloc(%a) : memref<?xf32>
+  linalg.generic {indexing_maps = [affine_map<(d0) -> (d0)>, affine_map<(d0) -> (d0)>, affine_map<(d0) -> (d0)>], iterator_types = ["parallel"]} ins(%x, %y : memref<?xf32>, memref<?xf32>) outs(%e : memref<?xf32>) {
   ^bb0(%p: f32, %q: f32, %o: f32):
     %s = arith.addf %p, %q : f32
     linalg.yield %s : f32
-  } -> tensor<?xf32>
-  return %r : tensor<?xf32>
+  }
+  %first = memref.load %e[%c0] : memref<?xf32>
+  %zero = arith.constant 0.0 : f32
+  %nonneg = arith.cmpf oge, %first, %zero : f32
+  cf.assert %nonneg, "negative"
+  return %e : memref<?xf32>
+}
+
+// -----
+
+// A check whose condition needs only pure ops moves to the top with them,
+// past the work in between, so that it joins the first check rather than
+// nesting; a check that reads a buffer stays where it was.
+// CHECK-LABEL: func.func @main_graph
+// CHECK: %[[A:.+]] = memref.dim %{{.+}}, %c0
+// CHECK: %[[B:.+]] = memref.dim %{{.+}}, %c0
+// CHECK: %[[SAME:.+]] = arith.cmpi eq, %[[A]], %[[B]]
+// CHECK: %[[SMALL:.+]] = arith.cmpi slt, %[[A]], %c100
+// CHECK: %[[BOTH:.+]] = arith.andi %[[SAME]], %[[SMALL]]
+// CHECK: scf.if %[[BOTH]]
+// CHECK: linalg.copy
+// CHECK: memref.load
+// CHECK: scf.if
+// CHECK-NOT: scf.if
+// CHECK: return
+func.func @main_graph(%x: memref<?xf32>, %y: memref<?xf32>) -> memref<?xf32> {
+  %c0 = arith.constant 0 : index
+  %a = memref.dim %x, %c0 : memref<?xf32>
+  %b = memref.dim %y, %c0 : memref<?xf32>
+  %same = arith.cmpi eq, %a, %b : index
+  cf.assert %same, "broadcast dimensions do not match"
+  %e = memref.alloc(%a) : memref<?xf32>
+  linalg.copy ins(%x : memref<?xf32>) outs(%e : memref<?xf32>)
+  %c100 = arith.constant 100 : index
+  %small = arith.cmpi slt, %a, %c100 : index
+  cf.assert %small, "too large"
+  %first = memref.load %e[%c0] : memref<?xf32>
+  %zero = arith.constant 0.0 : f32
+  %nonneg = arith.cmpf oge, %first, %zero : f32
+  cf.assert %nonneg, "negative"
+  return %e : memref<?xf32>
 }

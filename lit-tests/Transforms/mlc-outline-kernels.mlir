@@ -26,3 +26,17 @@ func.func @main_graph(%x: memref<8xf32>, %y: memref<8xf32>, %s: f32) {
 // CHECK: %[[C0:.+]] = arith.constant 0 : index
 // CHECK: scf.for
 // CHECK: memref.store %[[S1]], %[[Y1]]
+
+// A nest under the scf.if of a run-time check is outlined too, in place.
+// CHECK-LABEL: func @checked
+func.func @checked(%x: memref<8xf32>, %y: memref<8xf32>, %ok: i1) {
+  // CHECK: scf.if
+  // CHECK-NEXT: call @checked_kernel_0(
+  // CHECK-NEXT: call @checked_kernel_1(
+  // CHECK-NEXT: }
+  scf.if %ok {
+    linalg.copy ins(%x : memref<8xf32>) outs(%y : memref<8xf32>)
+    linalg.copy ins(%y : memref<8xf32>) outs(%x : memref<8xf32>)
+  }
+  return
+}

@@ -42,16 +42,26 @@ void buildOptimizeONNXPipeline(OpPassManager &pm, const PipelineOptions &options
 
 void buildLowerToMemRefPipeline(OpPassManager &pm, const PipelineOptions &options) {
   pm.addPass(createConvertONNXToLinalgPass());
+  pm.addNestedPass<func::FuncOp>(createScalarizeSmallTensorsPass());
   pm.addNestedPass<func::FuncOp>(createCanonicalizerPass());
-  if (options.optLevel >= 2)
+  if (options.optLevel >= 2) {
     pm.addNestedPass<func::FuncOp>(createFuseElementwisePass());
-  pm.addPass(createChecksToStatusPass());
+    // Fusion reads the sizes of the ops it merges afresh.
+    pm.addNestedPass<func::FuncOp>(createScalarizeSmallTensorsPass());
+  }
   addUpstream(pm, "func.func(canonicalize,cse),eliminate-empty-tensors,"
                   "one-shot-bufferize{allow-return-allocs-from-loops bufferize-function-boundaries "
                   "function-boundary-type-conversion=identity-layout-map}");
-  // Static outputs become the caller's buffers.
+  // Static outputs become the caller's buffers, then failed checks return
+  // early (their allocations must still be at the top level for the first).
   pm.addPass(createStaticResultsToOutParamsPass());
-  addUpstream(pm, "func.func(canonicalize),buffer-deallocation-pipeline");
+  // Sizes of buffers fold to the values they were allocated with, so that
+  // most checks depend on the inputs' sizes alone and can be hoisted.
+  pm.addNestedPass<func::FuncOp>(createCanonicalizerPass());
+  pm.addPass(createChecksToStatusPass());
+  // Deallocation clones results it does not own; the clones become copies.
+  addUpstream(pm, "func.func(canonicalize),buffer-deallocation-pipeline,"
+                  "convert-bufferization-to-memref");
   pm.addPass(createWidenBoolBuffersPass());
   pm.addNestedPass<func::FuncOp>(createCopiesToLinalgPass());
   pm.addPass(createEmitCABIPass({options.prefix}));
@@ -72,6 +82,7 @@ void buildLowerToLLVMPipeline(OpPassManager &pm, const PipelineOptions &options)
                   "convert-arith-to-llvm,convert-index-to-llvm,"
                   "convert-cf-to-llvm,convert-func-to-llvm,convert-ub-to-llvm,"
                   "reconcile-unrealized-casts,canonicalize");
+  pm.addPass(createCheckLoweredToLLVMPass());
 }
 
 void buildCompilePipeline(OpPassManager &pm, const PipelineOptions &options) {

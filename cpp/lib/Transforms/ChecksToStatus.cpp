@@ -3,6 +3,7 @@
 #include "onnx_mlc-c/ModelABI.h"
 
 #include "mlir/IR/Builders.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
 
 namespace onnx_mlc {
 #define GEN_PASS_DEF_CHECKSTOSTATUSPASS
@@ -13,20 +14,89 @@ using namespace mlir;
 
 namespace {
 
-/// Empty values of `types` for the failure path: tensors of size 0 in every
+/// Empty values of `types` for the failure path: buffers of size 0 in every
 /// dynamic dimension, zeros otherwise.
 SmallVector<Value> emptyResults(OpBuilder &b, Location loc, TypeRange types) {
   SmallVector<Value> values;
   for (Type t : types) {
-    if (auto tensor = dyn_cast<RankedTensorType>(t)) {
+    if (auto memref = dyn_cast<MemRefType>(t)) {
       Value zero = arith::ConstantIndexOp::create(b, loc, 0);
-      SmallVector<Value> sizes(tensor.getNumDynamicDims(), zero);
-      values.push_back(tensor::EmptyOp::create(b, loc, tensor, sizes));
+      SmallVector<Value> sizes(memref.getNumDynamicDims(), zero);
+      values.push_back(memref::AllocOp::create(b, loc, memref, sizes));
     } else {
       values.push_back(arith::ConstantOp::create(b, loc, b.getZeroAttr(t)));
     }
   }
   return values;
+}
+
+/// The ops of `block` after `prefix` (or all, if null) that compute
+/// `value`, in block order, if they are all pure; nullopt otherwise.
+std::optional<SmallVector<Operation *>> pureSliceAfter(Value value, Block *block,
+                                                       Operation *prefix) {
+  SetVector<Operation *> slice;
+  SmallVector<Value> work{value};
+  while (!work.empty()) {
+    Operation *def = work.pop_back_val().getDefiningOp();
+    if (!def || def->getBlock() != block ||
+        (prefix && (def == prefix || def->isBeforeInBlock(prefix))) || !slice.insert(def))
+      continue;
+    if (!isPure(def) || def->getNumRegions() != 0)
+      return std::nullopt;
+    llvm::append_range(work, def->getOperands());
+  }
+  SmallVector<Operation *> ops = slice.takeVector();
+  llvm::sort(ops, [](Operation *a, Operation *b) { return a->isBeforeInBlock(b); });
+  return ops;
+}
+
+/// Moves every check whose condition is computed by pure ops alone, with
+/// those ops, to the top of `body`. Most conditions compare input sizes, so
+/// a model's checks collapse into a few scf.ifs instead of nesting once per
+/// layer, which would make every later rewrite quadratic in the depth.
+void hoistChecks(Block &body) {
+  Operation *prefix = nullptr; // the last op moved to the top
+  auto moveToTop = [&](Operation *op) {
+    if (prefix)
+      op->moveAfter(prefix);
+    else
+      op->moveBefore(&body.front());
+    prefix = op;
+  };
+  for (cf::AssertOp check : llvm::to_vector(body.getOps<cf::AssertOp>())) {
+    std::optional<SmallVector<Operation *>> slice =
+        pureSliceAfter(check.getArg(), &body, prefix);
+    if (!slice)
+      continue;
+    for (Operation *op : *slice)
+      moveToTop(op);
+    moveToTop(check);
+  }
+}
+
+/// Folds the checks that follow `check`, with only pure ops in between, into
+/// it: those ops move above it and the conditions are and-ed. A run of
+/// checks then nests one scf.if rather than one each.
+void mergeFollowingChecks(cf::AssertOp check) {
+  SmallVector<Operation *> pending;
+  Value cond = check.getArg();
+  for (Operation *op = check->getNextNode(); op && !op->hasTrait<OpTrait::IsTerminator>();) {
+    Operation *next = op->getNextNode();
+    if (auto other = dyn_cast<cf::AssertOp>(op)) {
+      for (Operation *p : pending)
+        p->moveBefore(check);
+      pending.clear();
+      OpBuilder b(check);
+      cond = arith::AndIOp::create(b, other.getLoc(), cond, other.getArg());
+      other.erase();
+    } else if (isPure(op) && op->getNumRegions() == 0) {
+      pending.push_back(op);
+    } else {
+      break;
+    }
+    op = next;
+  }
+  check.getArgMutable().assign(cond);
 }
 
 /// Turns the first check in `block` (whose terminator returns or yields
@@ -37,6 +107,7 @@ void nestAfterFirstCheck(Block *block) {
   if (it == block->end())
     return;
   auto check = cast<cf::AssertOp>(*it);
+  mergeFollowingChecks(check);
   Operation *terminator = block->getTerminator();
   Location loc = check.getLoc();
   OpBuilder b(check);
@@ -91,6 +162,7 @@ struct ChecksToStatusPass : onnx_mlc::impl::ChecksToStatusPassBase<ChecksToStatu
     llvm::append_range(values, ret.getOperands());
     ret->setOperands(values);
     fn.setType(FunctionType::get(ctx, fn.getArgumentTypes(), results));
+    hoistChecks(fn.getBody().front());
     nestAfterFirstCheck(&fn.getBody().front());
   }
 };

@@ -69,10 +69,15 @@ struct OutlineKernelsPass : onnx_mlc::impl::OutlineKernelsPassBase<OutlineKernel
     for (func::FuncOp fn : functions) {
       if (fn.isExternal())
         continue;
+      // The outermost nests, also those under the scf.if of a run-time
+      // check or a broadcast, which would otherwise stay in one function.
       SmallVector<Operation *> kernels;
-      for (Operation &op : fn.getBody().getOps())
-        if (isKernel(&op) && op.getNumResults() == 0)
-          kernels.push_back(&op);
+      fn.getBody().walk<WalkOrder::PreOrder>([&](Operation *op) {
+        if (!isKernel(op) || op->getNumResults() != 0)
+          return WalkResult::advance();
+        kernels.push_back(op);
+        return WalkResult::skip();
+      });
       if (kernels.size() < 2)
         continue;
       unsigned counter = 0;

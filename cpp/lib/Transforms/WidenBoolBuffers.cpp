@@ -2,6 +2,8 @@
 #include "onnx_mlc/Transforms/Passes.h"
 
 #include "mlir/Dialect/Func/Transforms/FuncConversions.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/IR/IRMapping.h"
 #include "mlir/Transforms/DialectConversion.h"
 
 namespace onnx_mlc {
@@ -68,6 +70,43 @@ struct WidenStore : OpConversionPattern<memref::StoreOp> {
   }
 };
 
+/// A linalg.generic over bool buffers reads and writes bytes: its body
+/// narrows what it reads and widens what it yields.
+struct WidenGeneric : OpConversionPattern<linalg::GenericOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(linalg::GenericOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    if (!op.hasPureBufferSemantics())
+      return failure();
+    unsigned numInputs = op.getNumDpsInputs();
+    ValueRange operands = adaptor.getOperands();
+    auto generic = linalg::GenericOp::create(
+        rewriter, op.getLoc(), TypeRange{}, operands.take_front(numInputs),
+        operands.drop_front(numInputs), op.getIndexingMapsArray(), op.getIteratorTypesArray(),
+        [&](OpBuilder &b, Location loc, ValueRange args) {
+          IRMapping mapping;
+          for (auto [old, arg] : llvm::zip(op.getBody()->getArguments(), args))
+            mapping.map(old, old.getType() == arg.getType()
+                                 ? arg
+                                 : arith::TruncIOp::create(b, loc, old.getType(), arg).getResult());
+          for (Operation &inner : op.getBody()->without_terminator())
+            b.clone(inner, mapping);
+          SmallVector<Value> yielded;
+          for (auto [value, arg] : llvm::zip(op.getBody()->getTerminator()->getOperands(),
+                                             args.drop_front(numInputs))) {
+            Value v = mapping.lookupOrDefault(value);
+            yielded.push_back(v.getType() == arg.getType()
+                                  ? v
+                                  : arith::ExtUIOp::create(b, loc, arg.getType(), v).getResult());
+          }
+          linalg::YieldOp::create(b, loc, yielded);
+        });
+    generic->setDiscardableAttrs(op->getDiscardableAttrDictionary());
+    rewriter.eraseOp(op);
+    return success();
+  }
+};
+
 struct WidenBoolBuffersPass
     : onnx_mlc::impl::WidenBoolBuffersPassBase<WidenBoolBuffersPass> {
   void runOnOperation() override {
@@ -82,7 +121,7 @@ struct WidenBoolBuffersPass
     });
     RewritePatternSet patterns(ctx);
     patterns.add<RetypeOp>(converter, ctx);
-    patterns.add<WidenLoad, WidenStore>(converter, ctx);
+    patterns.add<WidenLoad, WidenStore, WidenGeneric>(converter, ctx);
     populateFunctionOpInterfaceTypeConversionPattern<func::FuncOp>(patterns, converter);
     populateReturnOpTypeConversionPattern(patterns, converter);
     populateCallOpTypeConversionPattern(patterns, converter);

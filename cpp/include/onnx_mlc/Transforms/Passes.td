@@ -103,6 +103,44 @@ def FuseElementwisePass : Pass<"mlc-fuse-elementwise", "mlir::func::FuncOp"> {
   let dependentDialects = ["mlir::linalg::LinalgDialect"];
 }
 
+def ScalarizeSmallTensorsPass
+    : Pass<"mlc-scalarize-small-tensors", "mlir::func::FuncOp"> {
+  let summary = "Compute small static tensors as scalars";
+  let description = [{
+    Exporters compute shapes with tensors: `Shape`, `Gather`, `Concat`,
+    `Unsqueeze` and arithmetic on a few int64 elements, read back by
+    `Reshape`, `Expand` or `Range`. Lowered as loops over buffers, a size
+    that is only a renamed input dimension becomes a load from memory, and
+    every check and allocation that depends on it must wait for it.
+
+    This pass unrolls parallel `linalg.generic` ops and static
+    `tensor.insert_slice` ops whose result has at most `max-elements`
+    elements into `tensor.from_elements` of scalar computations, then folds
+    `tensor.extract` of `tensor.from_elements` and reshapes, and
+    `tensor.dim` of `tensor.expand_shape` and `tensor.collapse_shape`. A size read from such a chain
+    becomes the `tensor.dim` it came from.
+
+    ```mlir
+    // before
+    %s = tensor.from_elements %d0, %d1 : tensor<2xi64>
+    %g = linalg.generic {indexing_maps = [#id0, #id0], iterator_types = []}
+        ins(%c1 : tensor<i64>) outs(%e : tensor<i64>) {
+    ^bb0(%i: i64, %o: i64):
+      %j = arith.index_cast %i : i64 to index
+      %x = tensor.extract %s[%j] : tensor<2xi64>
+      linalg.yield %x : i64
+    } -> tensor<i64>
+    // after
+    %g = tensor.from_elements %d1 : tensor<i64>
+    ```
+  }];
+  let options = [
+    Option<"maxElements", "max-elements", "int64_t", /*default=*/"16",
+           "Largest number of elements of a tensor computed as scalars">,
+  ];
+  let dependentDialects = ["mlir::tensor::TensorDialect", "mlir::arith::ArithDialect"];
+}
+
 def CopiesToLinalgPass : Pass<"mlc-copies-to-linalg", "mlir::func::FuncOp"> {
   let summary = "Rewrite memref.copy as linalg.copy";
   let description = [{
@@ -156,8 +194,8 @@ def VectorizeContractionsPass
 def OutlineKernelsPass : Pass<"mlc-outline-kernels", "mlir::ModuleOp"> {
   let summary = "Move each loop nest of a model function into a function of its own";
   let description = [{
-    Every linalg op and every `scf.for` nest at the top level of a function
-    with a body becomes a private function with internal linkage, marked
+    Every outermost linalg op and `scf.for` nest of a function with a body,
+    including those inside `scf.if` and `scf.while` regions, becomes a private function with internal linkage, marked
     `noinline`, that takes the memrefs and scalars the nest uses; the nest
     is replaced by a call. Constants are cloned instead of passed. LLVM's
     optimization time grows faster than linearly with function size, so a
@@ -211,28 +249,34 @@ def ChecksToStatusPass : Pass<"mlc-checks-to-status", "mlir::ModuleOp"> {
     `cf.assert`. This pass gives `main_graph` a leading `i32` status result
     and turns each check into an `scf.if`: the rest of the function runs in
     its `then` region and returns 0; the `else` region returns
-    `MLC_ERR_RUNTIME_SHAPE` with empty tensors. It runs on tensors, before
-    bufferization, so the early return stays structured and buffer
-    deallocation frees what each path owns.
+    `MLC_ERR_RUNTIME_SHAPE` with empty buffers. Checks separated only by
+    pure ops are and-ed into one.
+
+    It runs on buffers, after bufferization and before buffer deallocation:
+    deallocation then frees what each path owns, and bufferization never
+    analyses the nest (its alias analysis of nested scf.if results grows
+    exponentially with the depth).
 
     ```mlir
     // before
     cf.assert %ok, "broadcast dimensions do not match"
-    %y = linalg.generic ...
-    return %y : tensor<?xf32>
+    %y = memref.alloc(%n) : memref<?xf32>
+    linalg.generic ... outs(%y : memref<?xf32>)
+    return %y : memref<?xf32>
     // after
-    %r:2 = scf.if %ok -> (i32, tensor<?xf32>) {
-      %y = linalg.generic ...
-      scf.yield %c0_i32, %y : i32, tensor<?xf32>
+    %r:2 = scf.if %ok -> (i32, memref<?xf32>) {
+      %y = memref.alloc(%n) : memref<?xf32>
+      linalg.generic ... outs(%y : memref<?xf32>)
+      scf.yield %c0_i32, %y : i32, memref<?xf32>
     } else {
-      %e = tensor.empty(%c0) : tensor<?xf32>
-      scf.yield %c8_i32, %e : i32, tensor<?xf32>
+      %e = memref.alloc(%c0) : memref<?xf32>
+      scf.yield %c8_i32, %e : i32, memref<?xf32>
     }
-    return %r#0, %r#1 : i32, tensor<?xf32>
+    return %r#0, %r#1 : i32, memref<?xf32>
     ```
   }];
   let dependentDialects = ["mlir::scf::SCFDialect", "mlir::arith::ArithDialect",
-                           "mlir::tensor::TensorDialect"];
+                           "mlir::memref::MemRefDialect"];
 }
 
 def WidenBoolBuffersPass : Pass<"mlc-widen-bool-buffers", "mlir::ModuleOp"> {
@@ -241,8 +285,9 @@ def WidenBoolBuffersPass : Pass<"mlc-widen-bool-buffers", "mlir::ModuleOp"> {
     Buffer deallocation keeps ownership flags in `memref<?xi1>` buffers,
     which the LLVM lowering does not accept (sub-byte element types need
     emulation). This pass gives every memref of `i1` an `i8` element type:
-    loads truncate, stores extend, and allocations, casts and function
-    signatures change type. The model's own booleans are i8 already.
+    loads truncate, stores extend, `linalg.generic` bodies do both, and
+    allocations, casts and function signatures change type. The model's own
+    booleans are i8 already; masks that lowerings compute are not.
 
     ```mlir
     // before
@@ -256,3 +301,14 @@ def WidenBoolBuffersPass : Pass<"mlc-widen-bool-buffers", "mlir::ModuleOp"> {
 }
 
 #endif // ONNX_MLC_TRANSFORMS_PASSES
+
+def CheckLoweredToLLVMPass : Pass<"mlc-check-lowered-to-llvm", "mlir::ModuleOp"> {
+  let summary = "Fail on any op the LLVM lowering left behind";
+  let description = [{
+    The last pass of `mlc-lower-to-llvm`. Translation to LLVM IR accepts the
+    LLVM dialect only; an op left in another dialect (an unreconciled
+    `builtin.unrealized_conversion_cast`, say) is a compiler bug, reported
+    here at the op's location instead of failing, or crashing, in the
+    translation.
+  }];
+}
