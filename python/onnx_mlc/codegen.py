@@ -132,54 +132,34 @@ def _run_driver(triple, args, what):
         raise OnnxMlcError(f"{what} failed: {' '.join(cmd)}\n{proc.stderr.strip()}")
 
 
-def constants_object(constants, triple):
-    """An object file holding `constants`, a list of (symbol, alignment,
-    bytes) taken out of the module, as hidden read-only data. The bytes go
-    in with the assembler's .incbin, never through textual IR."""
-    with tempfile.TemporaryDirectory() as tmp:
-        blob, asm = os.path.join(tmp, "constants.bin"), [f'\t.section .rodata.{_SECTION},"a"']
-        offset = 0
-        with open(blob, "wb") as f:
-            for symbol, alignment, data in constants:
-                asm += [f"\t.globl {symbol}", f"\t.hidden {symbol}", f"\t.type {symbol}, %object",
-                        f"\t.balign {alignment}", f"{symbol}:",
-                        f'\t.incbin "{blob}", {offset}, {len(data)}', f"\t.size {symbol}, {len(data)}"]
-                f.write(data)
-                offset += len(data)
-        asm.append('\t.section .note.GNU-stack,"",%progbits')
-        src, obj = os.path.join(tmp, "constants.s"), os.path.join(tmp, "constants.o")
-        with open(src, "w") as f:
-            f.write("\n".join(asm) + "\n")
-        _run_driver(triple, ["-c", "-o", obj, src], "assembling the model's constants")
-        with open(obj, "rb") as f:
-            return f.read()
-
-
-def _write_objects(tmp, objects):
-    paths = []
-    for i, obj in enumerate(objects):
-        paths.append(os.path.join(tmp, f"part{i}.o"))
-        with open(paths[-1], "wb") as f:
-            f.write(obj)
-    return paths
+def constants_object(constants, blob, triple, output):
+    """Writes to `output` an object file holding `constants`, a list of
+    (symbol, alignment, offset, size) of data in the file `blob`, as hidden
+    read-only data. The bytes go in with the assembler's .incbin, never
+    through textual IR or this process's memory."""
+    asm = [f'\t.section .rodata.{_SECTION},"a"']
+    for symbol, alignment, offset, size in constants:
+        asm += [f"\t.globl {symbol}", f"\t.hidden {symbol}", f"\t.type {symbol}, %object",
+                f"\t.balign {alignment}", f"{symbol}:",
+                f'\t.incbin "{blob}", {offset}, {size}', f"\t.size {symbol}, {size}"]
+    asm.append('\t.section .note.GNU-stack,"",%progbits')
+    src = output + ".s"
+    with open(src, "w") as f:
+        f.write("\n".join(asm) + "\n")
+    _run_driver(triple, ["-c", "-o", output, src], "assembling the model's constants")
 
 
 def link_shared(objects, output, triple):
     """Links object files into a shared library that needs only libc and libm."""
-    with tempfile.TemporaryDirectory() as tmp:
-        _run_driver(triple, ["-shared", "-o", output] + _write_objects(tmp, objects) + ["-lm"],
-                    "linking")
+    _run_driver(triple, ["-shared", "-o", output] + list(objects) + ["-lm"], "linking")
 
 
 def link_relocatable(objects, output, triple):
     """Combines object files into one relocatable object."""
     if len(objects) == 1:
-        with open(output, "wb") as f:
-            f.write(objects[0])
+        shutil.copyfile(objects[0], output)
         return
-    with tempfile.TemporaryDirectory() as tmp:
-        _run_driver(triple, ["-r", "-nostdlib", "-o", output] + _write_objects(tmp, objects),
-                    "combining objects")
+    _run_driver(triple, ["-r", "-nostdlib", "-o", output] + list(objects), "combining objects")
 
 
 def abi_header():

@@ -117,21 +117,28 @@ def compile_to(model, emit, options, output_path):
         if emit == "mlir":
             write(str(module))
             return written
-        # Weights go into the object directly unless the LLVM IR itself is
-        # asked for, which then stays self-contained.
-        constants = [] if emit == "llvm" else _onnxMlc.externalize_constants(
-            module, options.prefix, EXTERNAL_CONSTANT_BYTES)
-        llvm_ir = codegen.to_llvm_ir(module)
-    if emit == "llvm":
-        write(llvm_ir)
-        return written
-    objects = [codegen.emit_object(llvm_ir, options.target, options.cpu, options.opt_level)]
-    if constants:
-        objects.append(codegen.constants_object(constants, options.target))
-    if emit == "obj":
-        codegen.link_relocatable(objects, output_path, options.target)
-    else:
-        codegen.link_shared(objects, output_path, options.target)
+        if emit == "llvm":
+            write(codegen.to_llvm_ir(module))
+            return written
+        with tempfile.TemporaryDirectory(prefix="onnx_mlc_") as tmp:
+            # Weights go into an object of their own, written from the module
+            # straight to a file; the code's LLVM IR only declares them.
+            blob = os.path.join(tmp, "constants.bin")
+            constants = _onnxMlc.externalize_constants(module, options.prefix,
+                                                       EXTERNAL_CONSTANT_BYTES, blob)
+            llvm_ir = codegen.to_llvm_ir(module)
+            del module
+            objects = [os.path.join(tmp, "code.o")]
+            with open(objects[0], "wb") as f:
+                f.write(codegen.emit_object(llvm_ir, options.target, options.cpu, options.opt_level))
+            del llvm_ir
+            if constants:
+                objects.append(os.path.join(tmp, "constants.o"))
+                codegen.constants_object(constants, blob, options.target, objects[-1])
+            if emit == "obj":
+                codegen.link_relocatable(objects, output_path, options.target)
+            else:
+                codegen.link_shared(objects, output_path, options.target)
     header = os.path.splitext(output_path)[0] + ".h"
     with open(header, "w") as f:
         f.write(codegen.c_header(options.prefix, signature))

@@ -47,16 +47,20 @@ _A = onnx.AttributeProto
 
 
 def load_model(model):
-    """A ModelProto from a path, bytes or a ModelProto."""
+    """(ModelProto, directory of its external data) from a path, bytes or a
+    ModelProto. A file's external data is not read here: the importer maps
+    it (see _Importer.tensor_array). Models given in memory have no
+    directory (None)."""
     if isinstance(model, onnx.ModelProto):
-        return model
+        return model, None
     try:
         if isinstance(model, (bytes, bytearray)):
-            return onnx.load_model_from_string(bytes(model))
+            return onnx.load_model_from_string(bytes(model)), None
         if isinstance(model, (str, os.PathLike)):
             if not os.path.exists(model):
                 raise OnnxMlcError(f"model file not found: {os.fspath(model)}")
-            return onnx.load(os.fspath(model))
+            path = os.path.abspath(os.fspath(model))
+            return onnx.load(path, load_external_data=False), os.path.dirname(path)
     except OnnxMlcError:
         raise
     except Exception as e:  # protobuf and onnx raise several types here
@@ -70,9 +74,10 @@ def describe(node, opset):
 
 
 class _Importer:
-    def __init__(self, model, context):
+    def __init__(self, model, context, data_dir=None):
         self.model = model
         self.ctx = context
+        self.data_dir = data_dir
         self.problems = []
         self.opsets = {o.domain or "": o.version for o in model.opset_import}
         self.opset = self.opsets.get("", self.opsets.get("ai.onnx", 1))
@@ -115,6 +120,50 @@ class _Importer:
         return ir.RankedTensorType.get(shape, elem)
 
     # -- constants -----------------------------------------------------------
+
+    def tensor_array(self, tensor, what):
+        """A TensorProto's value as an array, or None (and a recorded
+        problem). External data is memory-mapped rather than read, so that
+        weights are held in memory once, by the page cache, however large."""
+        if tensor.data_location != onnx.TensorProto.EXTERNAL:
+            return numpy_helper.to_array(tensor)
+        info = {e.key: e.value for e in tensor.external_data}
+        location = info.get("location", "")
+        if self.data_dir is None:
+            self.problems.append(f"{what}: its data is in the external file '{location}', but the "
+                                 "model was given in memory; pass the model's path instead")
+            return None
+        path = os.path.normpath(os.path.join(self.data_dir, location))
+        if os.path.isabs(location) or not path.startswith(os.path.join(self.data_dir, "")):
+            self.problems.append(f"{what}: external data location '{location}' is outside "
+                                 "the model's directory")
+            return None
+        try:
+            dtype = np.dtype(onnx.helper.tensor_dtype_to_np_dtype(tensor.data_type))
+        except (KeyError, ValueError, TypeError):
+            dtype = None
+        if dtype is None or dtype.kind in "OSU":
+            self.problems.append(f"{what}: external data of type "
+                                 f"{onnx.TensorProto.DataType.Name(tensor.data_type)} is not supported")
+            return None
+        shape = tuple(tensor.dims)
+        nbytes = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+        offset = int(info.get("offset", 0))
+        length = int(info.get("length", nbytes))
+        size = os.path.getsize(path) if os.path.isfile(path) else -1
+        if length != nbytes or offset < 0 or size < offset + nbytes:
+            self.problems.append(f"{what}: external data '{location}' (offset {offset}, length "
+                                 f"{length}) does not hold {nbytes} bytes of {shape} {dtype}")
+            return None
+        if nbytes == 0:
+            return np.zeros(shape, dtype)
+        return np.memmap(path, dtype=dtype, mode="r", offset=offset, shape=shape)
+
+    def initializer(self, tensor, name):
+        array = self.tensor_array(tensor, f"initializer '{name}'")
+        if array is None:
+            return self.none()
+        return self.constant(array, name, ir.Location.name(name))
 
     def constant(self, array, name, loc, what=None):
         """An onnx.Constant holding `array`; `what` names it in errors."""
@@ -170,7 +219,9 @@ class _Importer:
             elem = self.elem_type(a.t.data_type, f"{describe(node, self.opset)} attribute '{a.name}'")
             if elem is None:
                 return None
-            array = numpy_helper.to_array(a.t)
+            array = self.tensor_array(a.t, f"{describe(node, self.opset)} attribute '{a.name}'")
+            if array is None:
+                return None
             ttype = ir.RankedTensorType.get(list(array.shape), elem)
             return ir.DenseElementsAttr.get(np.require(array, requirements="C"), type=ttype)
         self.problems.append(
@@ -205,8 +256,7 @@ class _Importer:
             self.values[i.name] = arg
         with ir.InsertionPoint(self.entry):
             for name, tensor in initializers.items():
-                self.values[name] = self.constant(numpy_helper.to_array(tensor), name,
-                                                  ir.Location.name(name))
+                self.values[name] = self.initializer(tensor, name)
             for index, node in enumerate(graph.node):
                 if not node.name:
                     node.name = f"{node.op_type}_{index}"
@@ -304,8 +354,7 @@ class _Importer:
             self.values[i.name] = arg
         with ir.InsertionPoint(block):
             for tensor in graph.initializer:
-                self.values[tensor.name] = self.constant(numpy_helper.to_array(tensor), tensor.name,
-                                                         ir.Location.name(tensor.name))
+                self.values[tensor.name] = self.initializer(tensor, tensor.name)
             for index, inner in enumerate(graph.node):
                 if not inner.name:
                     inner.name = f"{node.name}/{inner.op_type}_{index}"
@@ -328,7 +377,9 @@ class _Importer:
         a = node.attribute[0] if len(node.attribute) == 1 else None
         kind = a.name if a is not None else None
         if kind == "value":
-            array = numpy_helper.to_array(a.t)
+            array = self.tensor_array(a.t, describe(node, self.opset))
+            if array is None:
+                return self.bind_outputs(node, [self.none()])
         elif kind == "value_float":
             array = np.array(a.f, dtype=np.float32)
         elif kind == "value_floats":
@@ -470,7 +521,7 @@ def import_model(model, context, input_shapes=None, lowered=None):
     `context`, which must have the onnx-mlc dialects registered. `lowered`
     is the set of op types the compiler lowers, if function bodies should
     replace the others."""
-    proto = load_model(model)
+    proto, data_dir = load_model(model)
     if input_shapes or lowered is not None:
         copy = onnx.ModelProto()
         copy.CopyFrom(proto)
@@ -484,7 +535,7 @@ def import_model(model, context, input_shapes=None, lowered=None):
     except Exception as e:
         raise OnnxMlcError(f"the model is invalid: ONNX shape inference failed: {e}") from None
     with context, ir.Location.unknown():
-        imp = _Importer(proto, context)
+        imp = _Importer(proto, context, data_dir)
         module = imp.import_graph()
     if imp.problems:
         raise OnnxMlcError("cannot import the model:\n  " + "\n  ".join(imp.problems))

@@ -2,6 +2,7 @@
 ABI that the library exports (onnx_mlc/include/ModelABI.h)."""
 
 import ctypes
+import os
 import weakref
 from dataclasses import dataclass
 from typing import Optional, Tuple
@@ -42,7 +43,7 @@ class CompiledModel:
 
     def __init__(self, library_path, prefix="mlc", _owner=None):
         try:
-            self._lib = ctypes.CDLL(str(library_path))
+            self._lib = ctypes.CDLL(os.path.abspath(library_path))
         except OSError as e:
             raise OnnxMlcError(f"cannot load compiled model {library_path}: {e}") from None
         self.library_path = str(library_path)

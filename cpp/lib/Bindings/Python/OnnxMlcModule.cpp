@@ -10,6 +10,8 @@
 #include "mlir/Bindings/Python/NanobindAdaptors.h"
 
 #include <nanobind/stl/string.h>
+#include <cstdio>
+#include <stdexcept>
 #include <string>
 
 namespace nb = nanobind;
@@ -30,23 +32,40 @@ NB_MODULE(_onnxMlc, m) {
       "in `context`.");
   m.def(
       "externalize_constants",
-      [](MlirModule module, const std::string &prefix, uint64_t minBytes) {
-        nb::list constants;
+      [](MlirModule module, const std::string &prefix, uint64_t minBytes,
+         const std::string &path) {
+        // The data goes straight from the module's attributes (often a
+        // memory-mapped weights file) to `path`: never a copy in memory.
+        struct Sink {
+          std::FILE *file;
+          uint64_t offset = 0;
+          nb::list constants;
+          bool ok = true;
+        } sink{std::fopen(path.c_str(), "wb")};
+        if (!sink.file)
+          throw std::runtime_error("cannot write the model's constants to " + path);
         auto collect = [](MlirStringRef symbol, uint64_t alignment, const void *data,
                           size_t size, void *userData) {
-          static_cast<nb::list *>(userData)->append(nb::make_tuple(
-              nb::str(symbol.data, symbol.length), alignment,
-              nb::bytes(static_cast<const char *>(data), size)));
+          auto *sink = static_cast<Sink *>(userData);
+          sink->ok &= std::fwrite(data, 1, size, sink->file) == size;
+          sink->constants.append(nb::make_tuple(nb::str(symbol.data, symbol.length),
+                                                alignment, sink->offset, size));
+          sink->offset += size;
         };
-        if (mlirLogicalResultIsFailure(onnxMlcExternalizeConstants(
-                module, mlirStringRefCreate(prefix.data(), prefix.size()), minBytes,
-                collect, &constants)))
+        MlirLogicalResult result = onnxMlcExternalizeConstants(
+            module, mlirStringRefCreate(prefix.data(), prefix.size()), minBytes, collect,
+            &sink);
+        sink.ok &= std::fclose(sink.file) == 0;
+        if (mlirLogicalResultIsFailure(result))
           throw std::runtime_error("cannot take the constants out of the module");
-        return constants;
+        if (!sink.ok)
+          throw std::runtime_error("cannot write the model's constants to " + path);
+        return sink.constants;
       },
-      nb::arg("module"), nb::arg("prefix"), nb::arg("min_bytes"),
+      nb::arg("module"), nb::arg("prefix"), nb::arg("min_bytes"), nb::arg("path"),
       "Takes the constant globals of at least `min_bytes` out of an LLVM-dialect "
-      "module and returns them as (symbol, alignment, bytes).");
+      "module, writes their data one after another to the file `path`, and "
+      "returns them as (symbol, alignment, offset, size).");
   m.def(
       "lowered_ops",
       [](MlirContext context) {
