@@ -48,6 +48,21 @@ def test_one_library_runs_at_any_batch():
         compare(model, {"x": rng.standard_normal((batch, 16)).astype(np.float32)}, compiled)
 
 
+def test_dynamic_matmul_at_every_row_count(rng):
+    """m, n and k known only at run time: full tiles, the one tile that
+    repeats its last row, and the blocks of 4, 2 and 1 rows, for every m up
+    to two tiles on any target, and leftover columns under masks."""
+    model = make_model([helper.make_node("MatMul", ["a", "b"], ["y"])],
+                       [("a", T.FLOAT, ["m", "k"]), ("b", T.FLOAT, ["k", "n"])],
+                       [("y", T.FLOAT, ["m", "n"])])
+    compiled = onnx_mlc.compile(model, opt_level=3)
+    for m in range(0, 33):
+        for k, n in [(37, 70), (5, 3)]:
+            feeds = {"a": rng.standard_normal((m, k)).astype(np.float32),
+                     "b": rng.standard_normal((k, n)).astype(np.float32)}
+            compare(model, feeds, compiled, rtol=1e-5, atol=1e-5)
+
+
 def test_input_shapes_pin_the_dimensions():
     compiled = onnx_mlc.compile(mlp_with_symbolic_batch(), input_shapes={"x": [4, 16]})
     assert compiled.inputs[0].shape == (4, 16)

@@ -117,7 +117,20 @@ func.func @matmul_dynamic(%a: memref<?x?xf32>, %b: memref<?x?xf32>, %c: memref<?
   // CHECK: scf.for %{{.+}} = %c0{{.*}} to %[[MFULL]] step %c6
   // CHECK-COUNT-12: vector.load %[[C]]
   // CHECK: scf.for %{{.+}} = %c0{{.*}} to %[[K]] step %c1{{.*}} iter_args(
-  // CHECK: scf.for %{{.+}} = %[[MFULL]] to %[[M]] step %c1
+  // The rows left, fewer than 6. More than 3: one tile of 6 whose rows past
+  // m repeat the last; else blocks of 2 and 1 rows, each if it fits.
+  // CHECK: %[[LEFT:.+]] = arith.subi %[[M]], %[[MFULL]]
+  // CHECK: %[[MANY:.+]] = arith.cmpi sgt, %[[LEFT]], %c3
+  // CHECK: scf.if %[[MANY]] {
+  // CHECK: %[[LAST:.+]] = arith.subi %[[M]], %c1
+  // CHECK: arith.minsi %{{.+}}, %[[LAST]]
+  // CHECK-COUNT-12: vector.load %[[C]]
+  // CHECK: } else {
+  // CHECK: arith.cmpi sge, %{{.+}}, %c2
+  // CHECK: scf.if
+  // CHECK-COUNT-4: vector.load %[[C]]
+  // CHECK: arith.cmpi sge, %{{.+}}, %c1
+  // CHECK: scf.if
   // CHECK-COUNT-2: vector.load %[[C]]
   // CHECK: %[[LIVE:.+]] = arith.subi %[[N]], %[[NFULL]]
   // CHECK: scf.if

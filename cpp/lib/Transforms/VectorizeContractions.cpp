@@ -6,8 +6,9 @@
 // scalars of A and issues one FMA per register. Where sizes are static,
 // edge tiles are just smaller instances of the same kernel (fewer rows, a
 // masked last vector), chosen at compile time; where they are known only at
-// run time, the leftover rows run one at a time and the leftover columns
-// under masks computed at run time.
+// run time, the leftover rows run as one tile that repeats the last row
+// (more than half a tile left) or in blocks of 4, 2 and 1 rows (for a tile
+// of 8), and the leftover columns under masks computed at run time.
 //
 //===----------------------------------------------------------------------===//
 #include "onnx_mlc/Transforms/Passes.h"
@@ -220,9 +221,33 @@ private:
         emitTile(b, loc, value(b, loc, mFull), n0, *cm % tileRows, vecs, masks);
       return;
     }
-    forLoop(b, loc, mFull, m, 1, [&](OpBuilder &mb, Value m0) {
-      emitTile(mb, loc, m0, n0, 1, vecs, masks);
-    });
+    if (tileRows == 1)
+      return;
+    // Fewer than a tile of rows left. More than half a tile: one tile whose
+    // rows past m repeat the last row (storing the same values), so that B
+    // is read once. Fewer: blocks of halving powers of two, each if it fits.
+    Value rows = value(b, loc, m);
+    Value row = value(b, loc, mFull);
+    Value left = arith::SubIOp::create(b, loc, rows, row);
+    Value many = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sgt, left,
+                                       idx(b, loc, tileRows / 2));
+    auto split = scf::IfOp::create(b, loc, many, /*withElseRegion=*/true);
+    OpBuilder tb = split.getThenBodyBuilder();
+    Value last = arith::SubIOp::create(tb, loc, rows, idx(tb, loc, 1));
+    emitTile(tb, loc, row, n0, tileRows, vecs, masks, last);
+    OpBuilder eb = split.getElseBodyBuilder();
+    int64_t block = 1;
+    while (block * 2 <= tileRows / 2)
+      block *= 2;
+    for (; block >= 1; block /= 2) {
+      Value rest = arith::SubIOp::create(eb, loc, rows, row);
+      Value fits =
+          arith::CmpIOp::create(eb, loc, arith::CmpIPredicate::sge, rest, idx(eb, loc, block));
+      auto ifOp = scf::IfOp::create(eb, loc, fits, /*withElseRegion=*/false);
+      OpBuilder bb = ifOp.getThenBodyBuilder();
+      emitTile(bb, loc, row, n0, block, vecs, masks);
+      row = arith::SelectOp::create(eb, loc, fits, offset(eb, loc, row, block), row);
+    }
   }
 
   /// Indices into operand `operand` with the m, n and k loops at the given
@@ -297,13 +322,17 @@ private:
 
   /// An MR x NR tile of rows x vecs vectors at (m0, n0); a null mask is a
   /// full vector.
+  /// `rows` x `vecs` vectors of C at (m0, n0); with `lastRow`, rows past it
+  /// repeat it.
   void emitTile(OpBuilder &b, Location loc, Value m0, Value n0, int64_t rows, int64_t vecs,
-                ArrayRef<Value> masks) {
+                ArrayRef<Value> masks, Value lastRow = Value()) {
     SmallVector<Value> rowAt, colAt;
     for (int64_t j = 0; j < vecs; ++j)
       colAt.push_back(offset(b, loc, n0, j * lanes));
-    for (int64_t i = 0; i < rows; ++i)
-      rowAt.push_back(offset(b, loc, m0, i));
+    for (int64_t i = 0; i < rows; ++i) {
+      Value r = offset(b, loc, m0, i);
+      rowAt.push_back(lastRow ? arith::MinSIOp::create(b, loc, r, lastRow).getResult() : r);
+    }
     Value zeroK = idx(b, loc, 0);
     SmallVector<Value> acc;
     for (int64_t i = 0; i < rows; ++i)
