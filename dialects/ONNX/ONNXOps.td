@@ -152,7 +152,7 @@ def ONNX_BernoulliOp : ONNX_Op<"Bernoulli", [ONNX_ShapeInferenceOpInterface]> {
   let results = (outs TensorOf<[BF16, F16, F32, F64, I1, I16, I32, I64, I8, UI16, UI32, UI64, UI8]>:$output);
 }
 
-def ONNX_BitCastOp : ONNX_Op<"BitCast", [Pure, ONNX_ShapeInferenceOpInterface]> {
+def ONNX_BitCastOp : ONNX_Op<"BitCast", [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface, ["resultShapes"]>]> {
   let summary = "ONNX BitCast, opset 26";
   let arguments = (ins TensorOf<[BF16, Complex<F32>, Complex<F64>, F16, F32, F4E2M1FN, F64, F8E4M3FN, F8E4M3FNUZ, F8E5M2, F8E5M2FNUZ, F8E8M0FNU, I1, I16, I32, I64, I8, I<2>, I<4>, UI16, UI32, UI64, UI8, UI<2>, UI<4>]>:$input,
     I64Attr:$to);
@@ -638,7 +638,7 @@ def ONNX_GreaterOrEqualOp : ONNX_Op<"GreaterOrEqual", [Pure, DeclareOpInterfaceM
   let hasFolder = 1;
 }
 
-def ONNX_GridSampleOp : ONNX_Op<"GridSample", [Pure, ONNX_ShapeInferenceOpInterface]> {
+def ONNX_GridSampleOp : ONNX_Op<"GridSample", [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface, ["resultShapes"]>]> {
   let summary = "ONNX GridSample, opset 22";
   let arguments = (ins TensorOf<[BF16, Complex<F32>, Complex<F64>, F16, F32, F64, I1, I16, I32, I64, I8, ONNX_StringType, UI16, UI32, UI64, UI8]>:$X,
     TensorOf<[BF16, F16, F32, F64]>:$grid,
@@ -708,6 +708,7 @@ def ONNX_IfOp : ONNX_Op<"If", [DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpIn
   let arguments = (ins TensorOf<[I1]>:$cond);
   let results = (outs Variadic<AnyType>:$outputs);
   let regions = (region SizedRegion<1>:$else_branch, SizedRegion<1>:$then_branch);
+  let hasCanonicalizer = 1;
 }
 
 def ONNX_ImageDecoderOp : ONNX_Op<"ImageDecoder", [Pure, ONNX_ShapeInferenceOpInterface]> {

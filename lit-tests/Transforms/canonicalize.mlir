@@ -67,3 +67,25 @@ func.func @reshape_of_reshape_copying_a_dimension(%x: tensor<4x6xf32>) -> tensor
   %1 = "onnx.Reshape"(%0, %b) : (tensor<2x12xf32>, tensor<3xi64>) -> tensor<2x3x4xf32>
   return %1 : tensor<2x3x4xf32>
 }
+
+// -----
+
+// An If on a constant is the branch it takes, inlined; ONNX users take the
+// yielded value, a return gets a cast to the type it was built for.
+// CHECK-LABEL: func @if_of_constant
+// CHECK-SAME: (%[[X:.+]]: tensor<2xf32>)
+// CHECK-NOT: onnx.If
+// CHECK: %[[N:.+]] = "onnx.Neg"(%[[X]])
+// CHECK: %[[A:.+]] = "onnx.Abs"(%[[N]]) : (tensor<2xf32>) -> tensor<2xf32>
+// CHECK: return %[[A]]
+func.func @if_of_constant(%x: tensor<2xf32>) -> tensor<*xf32> {
+  %c = "onnx.Constant"() <{value = dense<true> : tensor<i1>}> : () -> tensor<i1>
+  %r = "onnx.If"(%c) ({
+    onnx.Yield %x : tensor<2xf32>
+  }, {
+    %n = "onnx.Neg"(%x) : (tensor<2xf32>) -> tensor<2xf32>
+    onnx.Yield %n : tensor<2xf32>
+  }) : (tensor<i1>) -> tensor<*xf32>
+  %a = "onnx.Abs"(%r) : (tensor<*xf32>) -> tensor<*xf32>
+  return %a : tensor<*xf32>
+}

@@ -130,3 +130,14 @@ func.func @unsigned_div_cast(%a: tensor<2xui32>, %b: tensor<2xui32>, %m: tensor<
   %1 = "onnx.Cast"(%m) {to = 1 : i64} : (tensor<2xi1>) -> tensor<2xf32>
   return %0, %1 : tensor<2xui32>, tensor<2xf32>
 }
+
+// -----
+
+// BitCast between types of one width reinterprets each element's bits.
+// CHECK-LABEL: func @bitcast
+// CHECK: linalg.generic
+// CHECK: arith.bitcast %{{.+}} : f32 to i32
+func.func @bitcast(%x: tensor<2x3xf32>) -> tensor<2x3xi32> {
+  %0 = "onnx.BitCast"(%x) {to = 6 : i64} : (tensor<2x3xf32>) -> tensor<2x3xi32>
+  return %0 : tensor<2x3xi32>
+}

@@ -29,3 +29,21 @@ func.func @resize_nearest(%x: tensor<1x1x2x2xf32>) -> tensor<1x1x4x4xf32> {
   %y = "onnx.Resize"(%x, %none, %none, %sz) : (tensor<1x1x2x2xf32>, none, none, tensor<4xi64>) -> tensor<1x1x4x4xf32>
   return %y : tensor<1x1x4x4xf32>
 }
+
+// -----
+
+// GridSample, bilinear with zero padding: the output takes the grid's
+// spatial sizes; each point reads its grid (x, then y), unnormalizes it and
+// sums 2 x 2 taps, each 0 outside X.
+// CHECK-LABEL: func @grid_sample
+// CHECK: linalg.generic
+// CHECK-SAME: outs(%{{.+}} : tensor<1x3x5x6xf32>)
+// CHECK: tensor.extract %{{.+}}[%{{.+}}, %{{.+}}, %{{.+}}, %c1] : tensor<1x5x6x2xf32>
+// CHECK: tensor.extract %{{.+}}[%{{.+}}, %{{.+}}, %{{.+}}, %c0] : tensor<1x5x6x2xf32>
+// CHECK-COUNT-4: tensor.extract %{{.+}} : tensor<1x3x4x4xf32>
+// CHECK-NOT: tensor.extract
+// CHECK: linalg.yield
+func.func @grid_sample(%x: tensor<1x3x4x4xf32>, %grid: tensor<1x5x6x2xf32>) -> tensor<1x3x5x6xf32> {
+  %0 = "onnx.GridSample"(%x, %grid) {mode = "linear", padding_mode = "zeros"} : (tensor<1x3x4x4xf32>, tensor<1x5x6x2xf32>) -> tensor<1x3x5x6xf32>
+  return %0 : tensor<1x3x5x6xf32>
+}

@@ -129,6 +129,28 @@ struct CastLowering : ONNXConversion<CastLike> {
   }
 };
 
+/// BitCast between types of one width: the stored bits, reinterpreted. Types
+/// of different widths (which reshape the tensor) are not supported yet.
+struct BitCastLowering : ONNXConversion<BitCastOp> {
+  using ONNXConversion::ONNXConversion;
+  LogicalResult matchAndRewrite(BitCastOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    Type to = resultType(op).getElementType();
+    Type from = typeOf(adaptor.getInput()).getElementType();
+    if (from.getIntOrFloatBitWidth() != to.getIntOrFloatBitWidth())
+      return unsupported(op, rewriter, "types of different widths are not supported yet");
+    SmallVector<OpFoldResult> sizes = sizesOf(rewriter, op.getLoc(), adaptor.getInput());
+    Value r = buildElementwise(rewriter, op.getLoc(), sizes, to, adaptor.getInput(),
+                               [&](OpBuilder &b, Location l, ValueRange a) -> Value {
+                                 if (from == to)
+                                   return a[0];
+                                 return arith::BitcastOp::create(b, l, to, a[0]);
+                               });
+    replaceOp(op, rewriter, r);
+    return success();
+  }
+};
+
 } // namespace
 
 void onnx_mlc::onnx_to_linalg::populateElementwisePatterns(const ONNXTypeConverter &tc,
@@ -335,5 +357,5 @@ void onnx_mlc::onnx_to_linalg::populateElementwisePatterns(const ONNXTypeConvert
     return shift(s, a[0], a[1], op.getDirection() == "LEFT");
   });
 
-  p.add<CastLowering<CastOp>, CastLowering<CastLikeOp>>(tc, p.getContext());
+  p.add<CastLowering<CastOp>, CastLowering<CastLikeOp>, BitCastLowering>(tc, p.getContext());
 }

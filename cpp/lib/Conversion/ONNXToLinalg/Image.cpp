@@ -325,9 +325,185 @@ struct ResizeLowering : ONNXConversion<ResizeOp> {
   }
 };
 
+/// GridSample on N spatial dims, as the ONNX reference computes it: each
+/// output point unnormalizes its grid coordinates (x, y, z order: the last
+/// spatial dim first), rounds them for nearest, moves them inside the
+/// border or reflects them for those padding modes, then sums taps (1, 2
+/// or 4 per dim for nearest, linear, cubic) weighted by the product of the
+/// per-dim weights; a tap outside X reads 0, the nearest border pixel or
+/// its reflection. Floating-point X only; half precision computes in f32.
+struct GridSampleLowering : ONNXConversion<GridSampleOp> {
+  using ONNXConversion::ONNXConversion;
+
+  LogicalResult matchAndRewrite(GridSampleOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value x = adaptor.getX(), grid = adaptor.getGrid();
+    StringRef mode = op.getMode(), padding = op.getPaddingMode();
+    // Opset 16 names: bilinear, bicubic.
+    if (mode == "bilinear")
+      mode = "linear";
+    if (mode == "bicubic")
+      mode = "cubic";
+    if (mode != "nearest" && mode != "linear" && mode != "cubic")
+      return unsupported(op, rewriter, "unknown mode '" + mode + "'");
+    if (padding != "zeros" && padding != "border" && padding != "reflection")
+      return unsupported(op, rewriter, "unknown padding_mode '" + padding + "'");
+    Type xElem = typeOf(x).getElementType(), gElem = typeOf(grid).getElementType();
+    if (!isa<FloatType>(xElem))
+      return unsupported(op, rewriter, "X must be a floating-point tensor");
+    FailureOr<ShapeList> shapes = resultShapes(op, adaptor, rewriter);
+    if (failed(shapes))
+      return unsupported(op, rewriter, "the result shape cannot be computed");
+    int64_t spatial = typeOf(x).getRank() - 2;
+    bool align = op.getAlignCorners() != 0;
+    // Compute in f64 for f64 data, else in f32.
+    Type ft = xElem.isF64() || gElem.isF64() ? (Type)rewriter.getF64Type() : rewriter.getF32Type();
+    Sizes xSizes = sizesOf(rewriter, loc, x);
+    int64_t taps = mode == "nearest" ? 1 : mode == "linear" ? 2 : 4;
+
+    Value result = buildIndexed(rewriter, loc, (*shapes)[0], xElem, [&](OpBuilder &b, Location l,
+                                                                        ValueRange idx) {
+      auto fc = [&](double v) -> Value {
+        return arith::ConstantOp::create(b, l, b.getFloatAttr(ft, v));
+      };
+      auto ic = [&](int64_t v) -> Value { return arith::ConstantIndexOp::create(b, l, v); };
+      auto toFloat = [&](Value i) -> Value {
+        Value i64 = arith::IndexCastOp::create(b, l, b.getI64Type(), i);
+        return arith::SIToFPOp::create(b, l, ft, i64);
+      };
+      auto toIndex = [&](Value f) -> Value { // truncates toward zero
+        Value i64 = arith::FPToSIOp::create(b, l, b.getI64Type(), f);
+        return arith::IndexCastOp::create(b, l, b.getIndexType(), i64);
+      };
+      auto fcmp = [&](arith::CmpFPredicate p, Value u, Value v) -> Value {
+        return arith::CmpFOp::create(b, l, p, u, v);
+      };
+      auto sel = [&](Value c, Value u, Value v) -> Value {
+        return arith::SelectOp::create(b, l, c, u, v);
+      };
+      auto add = [&](Value u, Value v) -> Value { return arith::AddFOp::create(b, l, u, v); };
+      auto sub = [&](Value u, Value v) -> Value { return arith::SubFOp::create(b, l, u, v); };
+      auto mul = [&](Value u, Value v) -> Value { return arith::MulFOp::create(b, l, u, v); };
+      // Reflects v into [lo, hi] by the nearer border until it is inside.
+      auto reflect = [&](Value v, Value lo, Value hi) -> Value {
+        Value range = sub(hi, lo);
+        Value below = fcmp(arith::CmpFPredicate::OLT, v, lo);
+        Value above = fcmp(arith::CmpFPredicate::OGT, v, hi);
+        Value dx = sel(below, sub(lo, v), sub(v, hi));
+        Value safe = sel(fcmp(arith::CmpFPredicate::OEQ, range, fc(0)), fc(1), range);
+        Value n = math::FloorOp::create(b, l, arith::DivFOp::create(b, l, dx, safe));
+        Value r = sub(dx, mul(n, range));
+        Value nInt = arith::FPToSIOp::create(b, l, b.getI64Type(), n);
+        Value odd = arith::TruncIOp::create(b, l, b.getI1Type(), nInt);
+        Value fromBelow = sel(odd, sub(hi, r), add(lo, r));
+        Value fromAbove = sel(odd, add(lo, r), sub(hi, r));
+        return sel(below, fromBelow, sel(above, fromAbove, v));
+      };
+      auto clampIndex = [&](Value i, Value size) -> Value {
+        Value hi = arith::SubIOp::create(b, l, size, ic(1));
+        return arith::MaxSIOp::create(b, l, ic(0), arith::MinSIOp::create(b, l, i, hi));
+      };
+
+      // Per spatial dim: the tap indices (before padding) and weights.
+      SmallVector<SmallVector<Value>> tapIndex(spatial), tapWeight(spatial);
+      SmallVector<Value> sizes, los, his;
+      for (int64_t i = 0; i < spatial; ++i) {
+        Value size = indexValue(b, l, xSizes[2 + i]);
+        Value sizeF = toFloat(size);
+        SmallVector<Value> at{idx[0]};
+        for (int64_t d = 0; d < spatial; ++d)
+          at.push_back(idx[2 + d]);
+        at.push_back(ic(spatial - 1 - i));
+        Value g = tensor::ExtractOp::create(b, l, grid, at);
+        if (g.getType() != ft)
+          g = arith::ExtFOp::create(b, l, ft, g);
+        Value v = align ? mul(mul(add(g, fc(1)), fc(0.5)), sub(sizeF, fc(1)))
+                        : mul(sub(mul(add(g, fc(1)), sizeF), fc(1)), fc(0.5));
+        if (mode == "nearest")
+          v = math::RoundEvenOp::create(b, l, v);
+        Value lo = align ? fc(0) : fc(-0.5);
+        Value hi = align ? sub(sizeF, fc(1)) : sub(sizeF, fc(0.5));
+        Value outside = arith::OrIOp::create(b, l, fcmp(arith::CmpFPredicate::OLT, v, lo),
+                                             fcmp(arith::CmpFPredicate::OGT, v, hi));
+        if (padding == "border") {
+          Value clamped = arith::MaximumFOp::create(
+              b, l, fc(0), arith::MinimumFOp::create(b, l, v, sub(sizeF, fc(1))));
+          v = sel(outside, clamped, v);
+        } else if (padding == "reflection") {
+          v = sel(outside, reflect(v, lo, hi), v);
+        }
+        sizes.push_back(size);
+        los.push_back(lo);
+        his.push_back(hi);
+        if (mode == "nearest") {
+          tapIndex[i].push_back(toIndex(v));
+          tapWeight[i].push_back(fc(1));
+          continue;
+        }
+        Value floor = math::FloorOp::create(b, l, v);
+        Value t = sub(v, floor);
+        Value base = toIndex(floor);
+        if (mode == "linear") {
+          tapIndex[i] = {base, arith::AddIOp::create(b, l, base, ic(1))};
+          tapWeight[i] = {sub(fc(1), t), t};
+          continue;
+        }
+        // Keys' cubic convolution, a = -0.75, at distances 1+t, t, 1-t, 2-t.
+        double a = -0.75;
+        auto far = [&](Value s) { // 1 < s < 2
+          return sub(mul(add(mul(sub(mul(fc(a), s), fc(5 * a)), s), fc(8 * a)), s), fc(4 * a));
+        };
+        auto near = [&](Value s) { // 0 <= s <= 1
+          return add(mul(mul(sub(mul(fc(a + 2), s), fc(a + 3)), s), s), fc(1));
+        };
+        for (int64_t k = -1; k <= 2; ++k)
+          tapIndex[i].push_back(arith::AddIOp::create(b, l, base, ic(k)));
+        tapWeight[i] = {far(add(t, fc(1))), near(t), near(sub(fc(1), t)), far(sub(fc(2), t))};
+      }
+
+      // Sum over every combination of taps.
+      Value acc = fc(0);
+      int64_t combos = 1;
+      for (int64_t i = 0; i < spatial; ++i)
+        combos *= taps;
+      for (int64_t c = 0; c < combos; ++c) {
+        Value weight = fc(1);
+        Value valid = arith::ConstantIntOp::create(b, l, 1, 1);
+        SmallVector<Value> at{idx[0], idx[1]};
+        for (int64_t i = 0, rest = c; i < spatial; ++i, rest /= taps) {
+          Value k = tapIndex[i][rest % taps];
+          weight = mul(weight, tapWeight[i][rest % taps]);
+          if (padding == "zeros") {
+            valid = arith::AndIOp::create(
+                b, l, valid,
+                arith::AndIOp::create(
+                    b, l, arith::CmpIOp::create(b, l, arith::CmpIPredicate::sge, k, ic(0)),
+                    arith::CmpIOp::create(b, l, arith::CmpIPredicate::slt, k, sizes[i])));
+          } else if (padding == "reflection") {
+            k = toIndex(reflect(toFloat(k), los[i], his[i]));
+          }
+          at.push_back(clampIndex(k, sizes[i]));
+        }
+        Value v = tensor::ExtractOp::create(b, l, x, at);
+        if (v.getType() != ft)
+          v = arith::ExtFOp::create(b, l, ft, v);
+        if (padding == "zeros")
+          v = sel(valid, v, fc(0));
+        acc = add(acc, mul(weight, v));
+      }
+      if (acc.getType() != xElem)
+        acc = arith::TruncFOp::create(b, l, xElem, acc);
+      return acc;
+    });
+    replaceOp(op, rewriter, result);
+    return success();
+  }
+};
+
 } // namespace
 
 void onnx_mlc::onnx_to_linalg::populateImagePatterns(const ONNXTypeConverter &tc,
                                                      RewritePatternSet &patterns) {
-  patterns.add<ResizeLowering>(tc, patterns.getContext());
+  patterns.add<ResizeLowering, GridSampleLowering>(tc, patterns.getContext());
 }

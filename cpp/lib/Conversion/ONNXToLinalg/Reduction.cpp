@@ -98,9 +98,10 @@ struct ReduceLowering : ONNXConversion<ReduceOp> {
     }
     if (constAxes && constAxes->empty() && !op.getNoopWithEmptyAxes())
       constAxes = llvm::to_vector(llvm::seq<int64_t>(0, rank));
-    if (!constAxes && !keep)
-      return this->unsupported(
-          op, rewriter, "axes known only at run time need keepdims = 1 (the rank depends on them)");
+    auto resultType = dyn_cast<RankedTensorType>(op->getResult(0).getType());
+    if (!constAxes && !keep && !resultType)
+      return this->unsupported(op, rewriter,
+                               "axes known only at run time need keepdims = 1 or a known count");
 
     Sizes inSizes = sizesOf(rewriter, loc, data);
     Value mapped = data;
@@ -116,13 +117,14 @@ struct ReduceLowering : ONNXConversion<ReduceOp> {
     };
     Value reduced;
     Value count = arith::ConstantIndexOp::create(rewriter, loc, 1);
+    SmallVector<Value> flags;
     if (constAxes) {
       reduced = buildReduction(rewriter, loc, mapped, *constAxes, steps.init(s), combine);
       for (int64_t a : *constAxes)
         count = arith::MulIOp::create(rewriter, loc, count, indexValue(rewriter, loc, inSizes[a]));
     } else {
       // One dim at a time, each reduced or kept by a run-time flag.
-      SmallVector<Value> flags = reducedFlags(op, adaptor, rewriter, rank);
+      flags = reducedFlags(op, adaptor, rewriter, rank);
       reduced = mapped;
       auto dynType = RankedTensorType::get(SmallVector<int64_t>(rank, ShapedType::kDynamic), elem);
       reduced = tensor::CastOp::create(rewriter, loc, dynType, reduced);
@@ -153,12 +155,41 @@ struct ReduceLowering : ONNXConversion<ReduceOp> {
     Sizes outSizes;
     if (succeeded(shapes) && llvm::all_of((*shapes)[0], [](OpFoldResult d) { return !d.isNull(); }))
       outSizes = (*shapes)[0];
+    else if (!flags.empty() && !keep)
+      outSizes = droppedSizes(rewriter, loc, keptSizes, flags, resultType.getRank());
     else
       outSizes = keptSizes;
     reduced = convertTensor(rewriter, loc, reduced, onnxElem, dataElem);
     Value result = reshapeTo(rewriter, loc, reduced, outSizes);
     this->replaceOp(op, rewriter, result);
     return success();
+  }
+
+  /// Without keepdims, the sizes of the dims that `flags` do not reduce, in
+  /// order: `outRank` of them, which is checked at run time (repeated or
+  /// out-of-range axes reduce fewer dims than the axes count).
+  static Sizes droppedSizes(OpBuilder &b, Location loc, const Sizes &kept,
+                            ArrayRef<Value> flags, int64_t outRank) {
+    Value zero = arith::ConstantIndexOp::create(b, loc, 0);
+    Value one = arith::ConstantIndexOp::create(b, loc, 1);
+    SmallVector<Value> out(outRank, one);
+    Value before = zero; // dims kept so far
+    for (auto [d, flag] : llvm::enumerate(flags)) {
+      Value size = indexValue(b, loc, kept[d]);
+      for (int64_t j = 0; j < outRank; ++j) {
+        Value here = arith::AndIOp::create(
+            b, loc, arith::XOrIOp::create(b, loc, flag, arith::ConstantIntOp::create(b, loc, 1, 1)),
+            arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, before,
+                                  arith::ConstantIndexOp::create(b, loc, j)));
+        out[j] = arith::SelectOp::create(b, loc, here, size, out[j]);
+      }
+      before = arith::AddIOp::create(b, loc, before,
+                                     arith::SelectOp::create(b, loc, flag, zero, one));
+    }
+    Value ok = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, before,
+                                     arith::ConstantIndexOp::create(b, loc, outRank));
+    cf::AssertOp::create(b, loc, ok, "the axes are out of range or repeated");
+    return Sizes(out.begin(), out.end());
   }
 
   /// i1 per dim: whether the run-time axes name it (or, when there are
@@ -256,9 +287,10 @@ struct ArgLowering : ONNXConversion<ArgOp> {
   }
 };
 
-/// CumSum and CumProd along a constant axis: out[i] combines in[j] over
-/// j <= i (j < i when exclusive; j >= i, j > i when reversed), as one
-/// reduction over a second copy of the axis.
+/// CumSum and CumProd: out[i] combines in[j] over j <= i (j < i when
+/// exclusive; j >= i, j > i when reversed), as one reduction over a second
+/// copy of the axis. An axis known only at run time is checked to be in
+/// range and switched on: one such reduction per possible axis.
 template <typename CumOp, bool IsSum>
 struct CumulativeLowering : ONNXConversion<CumOp> {
   using Base = ONNXConversion<CumOp>;
@@ -266,15 +298,55 @@ struct CumulativeLowering : ONNXConversion<CumOp> {
   LogicalResult matchAndRewrite(CumOp op, typename Base::Adaptor adaptor,
                                 ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
-    MLIRContext *ctx = rewriter.getContext();
     Value x = adaptor.getX();
     int64_t rank = typeOf(x).getRank();
+    if (rank == 0)
+      return this->unsupported(op, rewriter, "the input must have at least one dimension");
     std::optional<SmallVector<int64_t>> axisValue = getConstantInts(op.getAxis());
-    if (!axisValue || axisValue->size() != 1)
-      return this->unsupported(op, rewriter, "the axis must be a compile-time constant");
-    std::optional<int64_t> axis = normalizeAxis((*axisValue)[0], rank);
-    if (!axis)
-      return this->unsupported(op, rewriter, "the axis is out of range");
+    if (axisValue) {
+      std::optional<int64_t> axis =
+          axisValue->size() == 1 ? normalizeAxis((*axisValue)[0], rank) : std::nullopt;
+      if (!axis)
+        return this->unsupported(op, rewriter, "the axis is out of range");
+      this->replaceOp(op, rewriter, cumulate(rewriter, loc, op, x, *axis));
+      return success();
+    }
+    // The axis at run time: a scalar or a one-element tensor.
+    Value axisTensor = adaptor.getAxis();
+    if (typeOf(axisTensor).getNumElements() != 1)
+      return this->unsupported(op, rewriter, "the axis must be a single integer");
+    Value zero = arith::ConstantIndexOp::create(rewriter, loc, 0);
+    Value rankV = arith::ConstantIndexOp::create(rewriter, loc, rank);
+    SmallVector<Value> at(typeOf(axisTensor).getRank(), zero);
+    Value raw = tensor::ExtractOp::create(rewriter, loc, axisTensor, at);
+    Value axis = arith::IndexCastOp::create(rewriter, loc, rewriter.getIndexType(), raw);
+    Value negative = arith::CmpIOp::create(rewriter, loc, arith::CmpIPredicate::slt, axis, zero);
+    axis = arith::SelectOp::create(rewriter, loc, negative,
+                                   arith::AddIOp::create(rewriter, loc, axis, rankV), axis);
+    Value inRange = arith::AndIOp::create(
+        rewriter, loc, arith::CmpIOp::create(rewriter, loc, arith::CmpIPredicate::sge, axis, zero),
+        arith::CmpIOp::create(rewriter, loc, arith::CmpIPredicate::slt, axis, rankV));
+    cf::AssertOp::create(rewriter, loc, inRange, "the axis is out of range");
+    // Cases 1..rank-1; axis 0 is the default (the only value left).
+    SmallVector<int64_t> cases = llvm::to_vector(llvm::seq<int64_t>(1, rank));
+    auto sw = scf::IndexSwitchOp::create(rewriter, loc, TypeRange{x.getType()}, axis, cases,
+                                         cases.size());
+    auto fill = [&](Region &region, int64_t d) {
+      Block *block = rewriter.createBlock(&region);
+      rewriter.setInsertionPointToStart(block);
+      scf::YieldOp::create(rewriter, loc, cumulate(rewriter, loc, op, x, d));
+    };
+    fill(sw.getDefaultRegion(), 0);
+    for (auto [i, d] : llvm::enumerate(cases))
+      fill(sw.getCaseRegions()[i], d);
+    rewriter.setInsertionPointAfter(sw);
+    this->replaceOp(op, rewriter, sw.getResult(0));
+    return success();
+  }
+
+  static Value cumulate(OpBuilder &rewriter, Location loc, CumOp op, Value x, int64_t axis) {
+    MLIRContext *ctx = rewriter.getContext();
+    int64_t rank = typeOf(x).getRank();
     Type onnxElem = onnxElementType(op.getX());
     Scalar s(rewriter, loc, onnxElem);
     Sizes sizes = sizesOf(rewriter, loc, x);
@@ -282,7 +354,7 @@ struct CumulativeLowering : ONNXConversion<CumOp> {
     // Dims 0..rank-1 index the output, dim `rank` runs over the input's axis.
     SmallVector<AffineExpr> inExprs;
     for (int64_t d = 0; d < rank; ++d)
-      inExprs.push_back(getAffineDimExpr(d == *axis ? rank : d, ctx));
+      inExprs.push_back(getAffineDimExpr(d == axis ? rank : d, ctx));
     SmallVector<AffineMap> maps{AffineMap::get(rank + 1, 0, inExprs, ctx),
                                 AffineMap::getMultiDimIdentityMap(rank + 1, ctx).getMajorSubMap(rank)};
     SmallVector<utils::IteratorType> iters(rank, utils::IteratorType::parallel);
@@ -292,7 +364,7 @@ struct CumulativeLowering : ONNXConversion<CumOp> {
         rewriter, loc, init.getType(), x, init, maps, iters,
         [&](OpBuilder &b, Location l, ValueRange a) {
           Scalar sc(b, l, onnxElem);
-          Value i = linalg::IndexOp::create(b, l, *axis);
+          Value i = linalg::IndexOp::create(b, l, axis);
           Value j = linalg::IndexOp::create(b, l, rank);
           arith::CmpIPredicate pred = reverse ? (exclusive ? arith::CmpIPredicate::ugt
                                                            : arith::CmpIPredicate::uge)
@@ -302,8 +374,10 @@ struct CumulativeLowering : ONNXConversion<CumOp> {
           Value combined = IsSum ? sc.add(a[1], a[0]) : sc.mul(a[1], a[0]);
           linalg::YieldOp::create(b, l, sc.select(in, combined, a[1]));
         });
-    this->replaceOp(op, rewriter, generic.getResult(0));
-    return success();
+    Value result = generic.getResult(0);
+    return result.getType() == x.getType() ? result
+                                           : tensor::CastOp::create(rewriter, loc, x.getType(), result)
+                                                 .getResult();
   }
 };
 

@@ -3,6 +3,7 @@
 #include "onnx_mlc/Dialect/ONNX/ONNXConstantEval.h"
 #include "onnx_mlc/Dialect/ONNX/ONNXShapeHelpers.h"
 
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/Matchers.h"
 #include "mlir/IR/PatternMatch.h"
@@ -291,7 +292,52 @@ struct SumToAdd : OpRewritePattern<SumOp> {
     return success();
   }
 };
+/// An If whose condition is a constant is the branch it takes: function
+/// bodies test sizes that are known once the model's shapes are (a 2-D or
+/// a 3-D AffineGrid), and the branch not taken may not even be valid.
+struct IfOfConstant : OpRewritePattern<IfOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(IfOp op, PatternRewriter &rewriter) const override {
+    DenseElementsAttr cond = getConstantValue(op.getCond());
+    if (!cond || cond.getNumElements() != 1)
+      return failure();
+    Region &taken = cond.getValues<bool>()[0] ? op.getThenBranch() : op.getElseBranch();
+    Block &body = taken.front();
+    Operation *yield = body.getTerminator();
+    // A yielded value may be typed differently from the If's result (more
+    // or less precisely). ONNX users take it as it is, and shape inference
+    // brings them up to date; others (a return) get a cast to the type they
+    // were built for.
+    for (auto [value, result] : llvm::zip(yield->getOperands(), op.getResults()))
+      if (value.getType() != result.getType() &&
+          !tensor::CastOp::areCastCompatible(value.getType(), result.getType()))
+        return failure();
+    SmallVector<Value> yielded(yield->getOperands());
+    rewriter.inlineBlockBefore(&body, op);
+    rewriter.eraseOp(yield);
+    rewriter.setInsertionPoint(op);
+    for (auto [value, result] : llvm::zip(yielded, op.getResults())) {
+      Value cast;
+      for (OpOperand &use : llvm::make_early_inc_range(result.getUses())) {
+        Operation *user = use.getOwner();
+        if (value.getType() == result.getType() || isa<ONNXDialect>(user->getDialect())) {
+          rewriter.modifyOpInPlace(user, [&] { use.set(value); });
+          continue;
+        }
+        if (!cast)
+          cast = tensor::CastOp::create(rewriter, op.getLoc(), result.getType(), value);
+        rewriter.modifyOpInPlace(user, [&] { use.set(cast); });
+      }
+    }
+    rewriter.eraseOp(op);
+    return success();
+  }
+};
 } // namespace
+
+void IfOp::getCanonicalizationPatterns(RewritePatternSet &results, MLIRContext *context) {
+  results.add<IfOfConstant>(context);
+}
 
 void DropoutOp::getCanonicalizationPatterns(RewritePatternSet &results,
                                             MLIRContext *context) {

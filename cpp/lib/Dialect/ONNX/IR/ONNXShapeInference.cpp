@@ -54,6 +54,7 @@ SAME_SHAPE(AcosOp)
 SAME_SHAPE(AcoshOp)
 SAME_SHAPE(AsinOp)
 SAME_SHAPE(AsinhOp)
+SAME_SHAPE(BitCastOp)
 SAME_SHAPE(AtanOp)
 SAME_SHAPE(AtanhOp)
 SAME_SHAPE(BatchNormalizationOp)
@@ -1085,6 +1086,25 @@ std::optional<SmallVector<double>> onnx_mlc::onnx::resizeScales(ResizeOp op) {
       scales[a] = s;
   }
   return scales;
+}
+
+LogicalResult GridSampleOp::resultShapes(DimBuilder &dims, ShapeList &shapes) {
+  std::optional<Dims> x = dims.shape(getX()), grid = dims.shape(getGrid());
+  if (!x || !grid)
+    return success();
+  int64_t spatial = (int64_t)x->size() - 2;
+  if (spatial < 1 || (int64_t)grid->size() != spatial + 2)
+    return emitOpError("X must be (N, C, spatial...) and grid (N, spatial..., ")
+           << spatial << ") of the same rank";
+  std::optional<int64_t> last = DimBuilder::constantOf(grid->back());
+  if (last && *last != spatial)
+    return emitOpError("grid's last dimension must be ") << spatial << ", the spatial rank";
+  if (failed(dims.require(Cmp::EQ, (*x)[0], (*grid)[0], "GridSample's batch sizes differ")))
+    return emitOpError("X and grid have different batch sizes");
+  Dims out{(*x)[0], (*x)[1]};
+  out.append(grid->begin() + 1, grid->end() - 1);
+  shapes.push_back(out);
+  return success();
 }
 
 LogicalResult ResizeOp::resultShapes(DimBuilder &dims, ShapeList &shapes) {
