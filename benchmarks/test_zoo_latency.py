@@ -5,8 +5,8 @@ a dynamic variant, onnx-mlc -O3 next to onnxruntime, both on one thread.
   static   the same file with the input sizes fixed to the measured ones,
            so that both engines may specialize
 
-ResNet-18 at batch 1 (224x224), BERT (4 layers, 256 wide) at batch 2 and
-sequence 16 with a padding mask: the inputs of the zoo's first run.
+ResNet-18 at batch 1 (224x224); BERT (4 layers, 256 wide) at batch 1 with
+sequences of 7 and of 128 tokens and a padding mask.
 
     ONNX_MLC_ZOO_CACHE=/tmp/zoo python -m pytest benchmarks/test_zoo_latency.py
 """
@@ -25,7 +25,8 @@ import onnx_mlc
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 import zoo  # noqa: E402
 
-MODELS = ["resnet18", "bert"]
+SIZES = {"resnet18": {"batch": 1}, "bert-7": {"batch": 1, "seq": 7},
+         "bert-128": {"batch": 1, "seq": 128}}
 THREADS = 1
 
 
@@ -47,16 +48,16 @@ def pinned(path, feeds, out):
     return out
 
 
-@pytest.fixture(scope="module", params=[(m, v) for m in MODELS for v in ("static", "dynamic")],
+@pytest.fixture(scope="module", params=[(c, v) for c in SIZES for v in ("static", "dynamic")],
                 ids=lambda p: f"{p[0]}-{p[1]}")
 def workload(request, cache, tmp_path_factory):
-    name, variant = request.param
-    spec = zoo.BY_NAME[name]
-    path, _ = zoo.export(name, cache)
-    feeds = zoo.feeds(spec, 0)
+    case, variant = request.param
+    spec = zoo.BY_NAME[case.split("-")[0]]
+    path, _ = zoo.export(spec.name, cache)
+    feeds = spec.feeds(np.random.default_rng(0), **SIZES[case])
     if variant == "static":
-        path = pinned(path, feeds, tmp_path_factory.mktemp(name) / "static.onnx")
-    return f"{name} {variant}", path, feeds
+        path = pinned(path, feeds, tmp_path_factory.mktemp(case) / "static.onnx")
+    return f"{case} {variant}", path, feeds
 
 
 def ort_session(path):
