@@ -38,3 +38,19 @@ func.func @slice_reverse(%x: tensor<5xf32>) -> tensor<5xf32> {
   %0 = "onnx.Slice"(%x, %st, %en, %ax, %sp) : (tensor<5xf32>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>) -> tensor<5xf32>
   return %0 : tensor<5xf32>
 }
+
+// -----
+
+// Slice with axes and steps known only at run time: each dim's start, step
+// and size are selected at run time, checked, and read by a generic.
+// CHECK-LABEL: func @slice_runtime_axes
+// CHECK: arith.ceildivsi
+// CHECK: cf.assert %{{.+}}, "Slice's axes are out of range or repeated, or a step is 0"
+// CHECK: linalg.generic
+// CHECK: arith.muli
+// CHECK: tensor.extract %{{.+}} : tensor<5x6xf32>
+func.func @slice_runtime_axes(%x: tensor<5x6xf32>, %starts: tensor<1xi64>, %ends: tensor<1xi64>,
+                              %axes: tensor<1xi64>, %steps: tensor<1xi64>) -> tensor<?x?xf32> {
+  %0 = "onnx.Slice"(%x, %starts, %ends, %axes, %steps) : (tensor<5x6xf32>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>) -> tensor<?x?xf32>
+  return %0 : tensor<?x?xf32>
+}

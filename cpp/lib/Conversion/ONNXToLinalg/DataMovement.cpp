@@ -268,8 +268,8 @@ struct ExpandLowering : ONNXConversion<ExpandOp> {
   }
 };
 
-/// Slice with constant steps: a strided view when every step is positive,
-/// otherwise a generic reading data[start + i * step].
+/// Slice with constant axes and steps: a strided view when every step is
+/// positive, otherwise a generic reading data[start + i * step].
 struct SliceLowering : ONNXConversion<SliceOp> {
   using ONNXConversion::ONNXConversion;
   LogicalResult matchAndRewrite(SliceOp op, OpAdaptor adaptor,
@@ -281,23 +281,19 @@ struct SliceLowering : ONNXConversion<SliceOp> {
     std::optional<Sizes> starts = dims.values(op.getStarts()), ends = dims.values(op.getEnds());
     if (!starts || !ends)
       return unsupported(op, rewriter, "starts and ends must have a static length");
+    if ((!isNone(op.getAxes()) && !getConstantInts(op.getAxes())) ||
+        (!isNone(op.getSteps()) && !getConstantInts(op.getSteps())))
+      return lowerAtRunTime(op, adaptor, rewriter, dims, *starts, *ends);
     SmallVector<int64_t> axes;
     if (!isNone(op.getAxes())) {
-      std::optional<SmallVector<int64_t>> given = getConstantInts(op.getAxes());
-      if (!given)
-        return unsupported(op, rewriter, "axes must be a compile-time constant");
-      for (int64_t a : *given)
+      for (int64_t a : *getConstantInts(op.getAxes()))
         axes.push_back(*normalizeAxis(a, rank));
     } else {
       axes = llvm::to_vector(llvm::seq<int64_t>(0, starts->size()));
     }
     SmallVector<int64_t> steps(axes.size(), 1);
-    if (!isNone(op.getSteps())) {
-      std::optional<SmallVector<int64_t>> given = getConstantInts(op.getSteps());
-      if (!given)
-        return unsupported(op, rewriter, "steps must be compile-time constants");
-      steps = *given;
-    }
+    if (!isNone(op.getSteps()))
+      steps = *getConstantInts(op.getSteps());
     Sizes in = sizesOf(rewriter, loc, data);
     Sizes offsets(rank, rewriter.getIndexAttr(0)), sizes = in;
     SmallVector<int64_t> strides(rank, 1);
@@ -326,6 +322,73 @@ struct SliceLowering : ONNXConversion<SliceOp> {
         return (Value)tensor::ExtractOp::create(b, l, data, coords);
       });
     }
+    this->replaceOp(op, rewriter, r);
+    return success();
+  }
+
+  /// Axes or steps known only at run time: every dim gets a run-time start,
+  /// step and size (those of the axis that names it, else the whole dim),
+  /// and a generic reads data[start + i * step]. The axes are checked to be
+  /// in range and distinct, and the steps to be nonzero.
+  LogicalResult lowerAtRunTime(SliceOp op, OpAdaptor adaptor, ConversionPatternRewriter &rewriter,
+                               const DimBuilder &dims, const Sizes &starts,
+                               const Sizes &ends) const {
+    Location loc = op.getLoc();
+    Value data = adaptor.getData();
+    int64_t rank = typeOf(data).getRank();
+    size_t n = starts.size();
+    std::optional<Sizes> axes = isNone(op.getAxes()) ? std::nullopt : dims.values(op.getAxes());
+    std::optional<Sizes> steps =
+        isNone(op.getSteps()) ? std::nullopt : dims.values(op.getSteps());
+    if (!isNone(op.getAxes()) && (!axes || axes->size() != n))
+      return unsupported(op, rewriter, "axes must have as many entries as starts");
+    if (!isNone(op.getSteps()) && (!steps || steps->size() != n))
+      return unsupported(op, rewriter, "steps must have as many entries as starts");
+    Sizes in = sizesOf(rewriter, loc, data);
+    Value zero = cIndex(rewriter, loc, 0), one = cIndex(rewriter, loc, 1);
+    Value rankV = cIndex(rewriter, loc, rank);
+    SmallVector<Value> startAt(rank, zero), stepAt(rank, one), sizeAt;
+    for (OpFoldResult d : in)
+      sizeAt.push_back(indexValue(rewriter, loc, d));
+    Value ok = arith::ConstantIntOp::create(rewriter, loc, 1, 1);
+    auto cmp = [&](arith::CmpIPredicate p, Value a, Value b) -> Value {
+      return arith::CmpIOp::create(rewriter, loc, p, a, b);
+    };
+    auto both = [&](Value a, Value b) -> Value { return arith::AndIOp::create(rewriter, loc, a, b); };
+    SmallVector<Value> axisAt;
+    for (size_t i = 0; i < n; ++i) {
+      Value axis = axes ? indexValue(rewriter, loc, (*axes)[i]) : cIndex(rewriter, loc, i);
+      axis = arith::SelectOp::create(rewriter, loc, cmp(arith::CmpIPredicate::slt, axis, zero),
+                                     arith::AddIOp::create(rewriter, loc, axis, rankV), axis);
+      ok = both(ok, both(cmp(arith::CmpIPredicate::sge, axis, zero),
+                         cmp(arith::CmpIPredicate::slt, axis, rankV)));
+      for (Value other : axisAt)
+        ok = both(ok, cmp(arith::CmpIPredicate::ne, axis, other));
+      axisAt.push_back(axis);
+      OpFoldResult step = steps ? (*steps)[i] : rewriter.getIndexAttr(1);
+      Value stepV = indexValue(rewriter, loc, step);
+      ok = both(ok, cmp(arith::CmpIPredicate::ne, stepV, zero));
+      for (int64_t d = 0; d < rank; ++d) {
+        SliceBounds b = sliceSize(dims, in[d], starts[i], ends[i], step);
+        Value hit = cmp(arith::CmpIPredicate::eq, axis, cIndex(rewriter, loc, d));
+        startAt[d] = arith::SelectOp::create(rewriter, loc, hit,
+                                             indexValue(rewriter, loc, b.start), startAt[d]);
+        stepAt[d] = arith::SelectOp::create(rewriter, loc, hit, stepV, stepAt[d]);
+        sizeAt[d] = arith::SelectOp::create(rewriter, loc, hit, indexValue(rewriter, loc, b.size),
+                                            sizeAt[d]);
+      }
+    }
+    cf::AssertOp::create(rewriter, loc, ok,
+                         "Slice's axes are out of range or repeated, or a step is 0");
+    Sizes outSizes(sizeAt.begin(), sizeAt.end());
+    Value r = buildIndexed(rewriter, loc, outSizes, typeOf(data).getElementType(),
+                           [&](OpBuilder &b, Location l, ValueRange idx) {
+                             SmallVector<Value> coords;
+                             for (int64_t d = 0; d < rank; ++d)
+                               coords.push_back(arith::AddIOp::create(
+                                   b, l, startAt[d], arith::MulIOp::create(b, l, idx[d], stepAt[d])));
+                             return (Value)tensor::ExtractOp::create(b, l, data, coords);
+                           });
     this->replaceOp(op, rewriter, r);
     return success();
   }

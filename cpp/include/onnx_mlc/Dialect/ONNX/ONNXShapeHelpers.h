@@ -180,6 +180,11 @@ struct SliceBounds {
 /// (negative counts from the end, out of range clamps) and a nonzero step.
 SliceBounds sliceSize(const DimBuilder &dims, mlir::OpFoldResult size,
                       mlir::OpFoldResult start, mlir::OpFoldResult end, int64_t step);
+/// The same with a step known only at run time: both clampings, chosen by
+/// its sign.
+SliceBounds sliceSize(const DimBuilder &dims, mlir::OpFoldResult size,
+                      mlir::OpFoldResult start, mlir::OpFoldResult end,
+                      mlir::OpFoldResult step);
 
 /// Sets `result`'s type to `refined` where that adds information: a ranked
 /// type replaces an unranked one and static dims replace dynamic ones. Fails

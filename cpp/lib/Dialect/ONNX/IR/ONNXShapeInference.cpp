@@ -746,10 +746,7 @@ LogicalResult SliceOp::resultShapes(DimBuilder &dims, ShapeList &shapes) {
     if (cstep == 0)
       return emitOpError("steps must not be 0");
     if (!cstep) {
-      // The sign of the step decides the clamping, so it must be known.
-      if (dims.isLowering())
-        return emitOpError("steps must be compile-time constants");
-      out[axes[i]] = {};
+      out[axes[i]] = sliceSize(dims, (*in)[axes[i]], (*starts)[i], (*ends)[i], step).size;
       continue;
     }
     out[axes[i]] = sliceSize(dims, (*in)[axes[i]], (*starts)[i], (*ends)[i], *cstep).size;
@@ -780,6 +777,20 @@ SliceBounds onnx_mlc::onnx::sliceSize(const DimBuilder &dims, OpFoldResult size,
                       dims.ceilDiv(dims.sub(r.start, e), dims.constant(-step)));
   }
   return r;
+}
+
+SliceBounds onnx_mlc::onnx::sliceSize(const DimBuilder &dims, OpFoldResult size,
+                                      OpFoldResult start, OpFoldResult end, OpFoldResult step) {
+  if (std::optional<int64_t> c = DimBuilder::constantOf(step))
+    return sliceSize(dims, size, start, end, *c);
+  SliceBounds up = sliceSize(dims, size, start, end, 1);
+  SliceBounds down = sliceSize(dims, size, start, end, -1);
+  OpFoldResult zero = dims.constant(0);
+  // The sizes for steps of 1 and -1, divided by |step|, rounding up.
+  OpFoldResult upSize = dims.ceilDiv(up.size, step);
+  OpFoldResult downSize = dims.ceilDiv(down.size, dims.sub(zero, step));
+  return {dims.select(Cmp::GT, step, zero, up.start, down.start),
+          dims.select(Cmp::GT, step, zero, upSize, downSize)};
 }
 
 LogicalResult SplitOp::resultShapes(DimBuilder &dims, ShapeList &shapes) {
