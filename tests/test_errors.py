@@ -50,6 +50,16 @@ def test_two_unsupported_ops_are_both_listed():
     assert "node 'second' (Frobnicate, domain com.example, opset 1)" in msg
 
 
+def test_an_invalid_node_is_named_with_its_op_domain_and_opset():
+    # Rejected by the op's own checks (an out-of-range axis), not by the
+    # lowering: the message still names the node, op, domain and opset.
+    model = make_model([helper.make_node("Concat", ["a", "b"], ["y"], axis=3, name="join")],
+                       [("a", F, [2, 3]), ("b", F, [2, 3])], [("y", F, None)])
+    with pytest.raises(onnx_mlc.OnnxMlcError) as err:
+        onnx_mlc.compile(model)
+    assert "node 'join' (Concat, domain ai.onnx, opset 17)" in str(err.value)
+
+
 def test_runtime_checks_inputs():
     m = onnx_mlc.compile(small_model())
     with pytest.raises(onnx_mlc.InputError, match="shape"):

@@ -50,24 +50,31 @@ def pipeline(stage, options):
             f"vector-bits={bits} vector-registers={registers}}})")
 
 
-def _describe_diagnostic(diagnostic):
+def _describe_diagnostic(diagnostic, opset):
     """A diagnostic's message, prefixed by the ONNX node it is located at
-    unless the message names it already."""
+    (with its op, domain and opset where the message comes from an ONNX op)
+    unless the message names the node already."""
     message = diagnostic.message
     node = re.match(r'loc\("([^"]*)"', str(diagnostic.location))
-    if node and "node '" not in message:
-        return f"node '{node.group(1)}': {message}"
-    return message
+    if not node or "node '" in message:
+        return message
+    op = re.match(r"'onnx\.(\w+)' op (.*)", message, re.S)
+    if op and op.group(1) != "opaque":
+        return (f"node '{node.group(1)}' ({op.group(1)}, domain ai.onnx, opset {opset}): "
+                f"{op.group(2)}")
+    return f"node '{node.group(1)}': {message}"
 
 
 def run_pipeline(module, stage, options):
     """Runs a registered pipeline in place; compiler diagnostics become one
     OnnxMlcError with one line per problem."""
     pm = passmanager.PassManager.parse(pipeline(stage, options), module.context)
+    attrs = module.operation.attributes
+    opset = ir.IntegerAttr(attrs["onnx.opset"]).value if "onnx.opset" in attrs else "?"
     try:
         pm.run(module.operation)
     except ir.MLIRError as e:
-        lines = [_describe_diagnostic(d) for d in e.error_diagnostics] or [str(e)]
+        lines = [_describe_diagnostic(d, opset) for d in e.error_diagnostics] or [str(e)]
         raise OnnxMlcError("cannot compile the model:\n  " + "\n  ".join(lines)) from None
 
 
