@@ -31,6 +31,18 @@ def test_truncated_file(tmp_path):
     assert len(proc.stderr.strip().splitlines()) == 1
 
 
+def test_empty_file_is_refused(tmp_path):
+    # Protobuf parses 0 bytes as an empty ModelProto: that must not compile
+    # into a model with no inputs and no outputs.
+    path = tmp_path / "empty.onnx"
+    path.write_bytes(b"")
+    with pytest.raises(onnx_mlc.OnnxMlcError, match="no outputs"):
+        onnx_mlc.compile(str(path))
+    proc = subprocess.run([sys.executable, "-m", "onnx_mlc.cli", str(path), "-o", str(tmp_path / "m.so")],
+                          capture_output=True, text=True)
+    assert proc.returncode == 1 and "no outputs" in proc.stderr and "Traceback" not in proc.stderr
+
+
 def test_missing_file():
     with pytest.raises(onnx_mlc.OnnxMlcError, match="not found"):
         onnx_mlc.compile("/nonexistent/model.onnx")

@@ -522,6 +522,11 @@ def import_model(model, context, input_shapes=None, lowered=None):
     is the set of op types the compiler lowers, if function bodies should
     replace the others."""
     proto, data_dir = load_model(model)
+    # Protobuf reads an empty or zeroed file as an empty model; ONNX requires
+    # a graph with at least one output.
+    if not proto.graph.output:
+        raise OnnxMlcError("the model is invalid: its graph has no outputs "
+                           "(an empty or truncated file?)")
     if input_shapes or lowered is not None:
         copy = onnx.ModelProto()
         copy.CopyFrom(proto)
