@@ -72,6 +72,21 @@ def test_an_invalid_node_is_named_with_its_op_domain_and_opset():
     assert "node 'join' (Concat, domain ai.onnx, opset 17)" in str(err.value)
 
 
+@pytest.mark.parametrize("node,why", [
+    (helper.make_node("Concat", ["x", "x"], ["y"], axis=1.5, name="bad"), "attribute 'axis' must be INT, not FLOAT"),
+    (helper.make_node("LeakyRelu", ["x"], ["y"], alpha="a", name="bad"), "attribute 'alpha' must be FLOAT, not STRING"),
+    (helper.make_node("Shape", [], ["y"], name="bad"), "has 0 inputs; the schema takes 1 to 1"),
+    (helper.make_node("Gemm", ["x", ""], ["y"], name="bad"), "required input 1 ('B') is empty"),
+], ids=["float-axis", "string-alpha", "no-input", "empty-required-input"])
+def test_a_node_that_breaks_its_schema_is_refused(node, why):
+    # These crashed the compiler (a wrong attribute class, a missing operand)
+    # before they were checked against the ONNX schema at import.
+    model = make_model([node], [("x", F, [2, 3])], [("y", F, None)])
+    with pytest.raises(onnx_mlc.OnnxMlcError) as err:
+        onnx_mlc.compile(model)
+    assert f"node 'bad' ({node.op_type}, domain ai.onnx, opset 17): {why}" in str(err.value)
+
+
 def test_runtime_checks_inputs():
     m = onnx_mlc.compile(small_model())
     with pytest.raises(onnx_mlc.InputError, match="shape"):

@@ -73,6 +73,32 @@ def describe(node, opset):
     return f"node '{node.name}' ({node.op_type}, domain {domain}, opset {opset})"
 
 
+def schema_problem(node, opset):
+    """What makes a default-domain node disagree with its ONNX schema: the
+    number of inputs and outputs, a required input left empty, or an
+    attribute of the wrong type. None if it agrees or has no schema."""
+    try:
+        schema = onnx.defs.get_schema(node.op_type, opset, "")
+    except onnx.defs.SchemaError:
+        return None  # an unknown op: reported as unsupported later
+    n_in, n_out = len(node.input), len(node.output)
+    if not schema.min_input <= n_in <= schema.max_input:
+        return f"has {n_in} inputs; the schema takes {schema.min_input} to {schema.max_input}"
+    if not schema.min_output <= n_out <= schema.max_output:
+        return f"has {n_out} outputs; the schema gives {schema.min_output} to {schema.max_output}"
+    single = onnx.defs.OpSchema.FormalParameterOption.Single
+    for i, (name, formal) in enumerate(zip(node.input, schema.inputs)):
+        if not name and formal.option == single:
+            return f"required input {i} ('{formal.name}') is empty"
+    for a in node.attribute:
+        declared = schema.attributes.get(a.name)
+        if declared is not None and a.type != declared.type:
+            want = onnx.AttributeProto.AttributeType.Name(declared.type)
+            got = onnx.AttributeProto.AttributeType.Name(a.type)
+            return f"attribute '{a.name}' must be {want}, not {got}"
+    return None
+
+
 class _Importer:
     def __init__(self, model, context, data_dir=None):
         self.model = model
@@ -291,6 +317,11 @@ class _Importer:
         domain = node.domain if node.domain not in ("", "ai.onnx") else ""
         opset = self.opsets.get(domain, self.opsets.get("ai.onnx", 1)) if domain == "" else \
             self.opsets.get(node.domain, 1)
+        if domain == "":
+            problem = schema_problem(node, opset)
+            if problem:
+                self.problems.append(f"{describe(node, opset)}: {problem}")
+                return
         if domain == "" and node.op_type == "Constant":
             return self.import_constant(node, loc)
         operands = [self.operand(n, node) for n in node.input]
