@@ -357,9 +357,9 @@ struct SliceLowering : ONNXConversion<SliceOp> {
     auto both = [&](Value a, Value b) -> Value { return arith::AndIOp::create(rewriter, loc, a, b); };
     SmallVector<Value> axisAt;
     for (size_t i = 0; i < n; ++i) {
-      Value axis = axes ? indexValue(rewriter, loc, (*axes)[i]) : cIndex(rewriter, loc, i);
-      axis = arith::SelectOp::create(rewriter, loc, cmp(arith::CmpIPredicate::slt, axis, zero),
-                                     arith::AddIOp::create(rewriter, loc, axis, rankV), axis);
+      Value axis = axes ? normalizeAxisAtRunTime(rewriter, loc,
+                                                 indexValue(rewriter, loc, (*axes)[i]), rank)
+                        : cIndex(rewriter, loc, i);
       ok = both(ok, both(cmp(arith::CmpIPredicate::sge, axis, zero),
                          cmp(arith::CmpIPredicate::slt, axis, rankV)));
       for (Value other : axisAt)

@@ -199,7 +199,6 @@ struct ReduceLowering : ONNXConversion<ReduceOp> {
                                   ConversionPatternRewriter &rewriter, int64_t rank) const {
     Location loc = op.getLoc();
     Value axes = adaptor.getAxes();
-    Value rankV = arith::ConstantIndexOp::create(rewriter, loc, rank);
     Value zero = arith::ConstantIndexOp::create(rewriter, loc, 0);
     Value one = arith::ConstantIndexOp::create(rewriter, loc, 1);
     Value count = tensor::DimOp::create(rewriter, loc, axes, 0);
@@ -211,9 +210,8 @@ struct ReduceLowering : ONNXConversion<ReduceOp> {
         rewriter, loc, zero, count, one, init,
         [&](OpBuilder &b, Location l, Value j, ValueRange flags) {
           Value raw = tensor::ExtractOp::create(b, l, axes, j);
-          Value v = arith::IndexCastOp::create(b, l, b.getIndexType(), raw);
-          Value neg = arith::CmpIOp::create(b, l, arith::CmpIPredicate::slt, v, zero);
-          v = arith::SelectOp::create(b, l, neg, arith::AddIOp::create(b, l, v, rankV), v);
+          Value v = normalizeAxisAtRunTime(
+              b, l, arith::IndexCastOp::create(b, l, b.getIndexType(), raw), rank);
           SmallVector<Value> next;
           for (int64_t d = 0; d < rank; ++d) {
             Value is = arith::CmpIOp::create(b, l, arith::CmpIPredicate::eq, v,
@@ -319,10 +317,8 @@ struct CumulativeLowering : ONNXConversion<CumOp> {
     Value rankV = arith::ConstantIndexOp::create(rewriter, loc, rank);
     SmallVector<Value> at(typeOf(axisTensor).getRank(), zero);
     Value raw = tensor::ExtractOp::create(rewriter, loc, axisTensor, at);
-    Value axis = arith::IndexCastOp::create(rewriter, loc, rewriter.getIndexType(), raw);
-    Value negative = arith::CmpIOp::create(rewriter, loc, arith::CmpIPredicate::slt, axis, zero);
-    axis = arith::SelectOp::create(rewriter, loc, negative,
-                                   arith::AddIOp::create(rewriter, loc, axis, rankV), axis);
+    Value axis = normalizeAxisAtRunTime(
+        rewriter, loc, arith::IndexCastOp::create(rewriter, loc, rewriter.getIndexType(), raw), rank);
     Value inRange = arith::AndIOp::create(
         rewriter, loc, arith::CmpIOp::create(rewriter, loc, arith::CmpIPredicate::sge, axis, zero),
         arith::CmpIOp::create(rewriter, loc, arith::CmpIPredicate::slt, axis, rankV));

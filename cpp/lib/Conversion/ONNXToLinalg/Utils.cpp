@@ -295,6 +295,13 @@ Value indexValue(OpBuilder &b, Location loc, OpFoldResult size) {
   return getValueOrCreateConstantIndexOp(b, loc, size);
 }
 
+Value normalizeAxisAtRunTime(OpBuilder &b, Location loc, Value axis, int64_t rank) {
+  Value zero = arith::ConstantIndexOp::create(b, loc, 0);
+  Value negative = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, axis, zero);
+  Value shifted = arith::AddIOp::create(b, loc, axis, arith::ConstantIndexOp::create(b, loc, rank));
+  return arith::SelectOp::create(b, loc, negative, shifted, axis);
+}
+
 Value emptyTensor(OpBuilder &b, Location loc, ArrayRef<OpFoldResult> sizes, Type elem) {
   return tensor::EmptyOp::create(b, loc, sizes, elem);
 }

@@ -206,6 +206,9 @@ Value activateInPlace(OpBuilder &b, Location loc, StringRef act, Value acc);
 
 /// An index value for `size`.
 Value indexValue(OpBuilder &b, Location loc, OpFoldResult size);
+/// An axis (index) read at run time, counted from the end when negative:
+/// axis + rank if axis < 0. Range checks are the caller's.
+Value normalizeAxisAtRunTime(OpBuilder &b, Location loc, Value axis, int64_t rank);
 
 //===----------------------------------------------------------------------===//
 // Pattern sets, one per op family.
