@@ -97,19 +97,22 @@ def run_case(model_bytes, data_sets, rtol, atol):
     return "pass", ""
 
 
-def _worker(conn):
+def _worker(conn, setup):
     warnings.simplefilter("ignore")
+    if setup:
+        setup()
     while True:
         task = conn.recv()
         if task is None:
             return
-        conn.send(run_case(*task))
+        fn, args = task
+        conn.send(fn(*args))
 
 
 class _Worker:
-    def __init__(self, ctx):
+    def __init__(self, ctx, setup):
         self.conn, child = ctx.Pipe()
-        self.proc = ctx.Process(target=_worker, args=(child,), daemon=True)
+        self.proc = ctx.Process(target=_worker, args=(child, setup), daemon=True)
         self.proc.start()
         child.close()
         self.case = None
@@ -120,19 +123,21 @@ class _Worker:
         self.proc.join()
 
 
-def run_all(cases, jobs, timeout, progress=None):
-    """{name: (outcome, detail)} for `cases`, on `jobs` worker processes."""
+def run_all(cases, jobs, timeout, progress=None, fn=run_case, setup=None):
+    """{name: (outcome, detail)} for `cases`, on `jobs` worker processes:
+    each case is (name, *args), and its result is fn(*args), run in a
+    worker, or ("crash"|"timeout", detail). `fn` and `setup` (called once in
+    each new worker) must be module-level functions."""
     ctx = mp.get_context("spawn")
     pending = list(reversed(cases))
     results = {}
-    workers = [_Worker(ctx) for _ in range(max(1, min(jobs, len(cases))))]
+    workers = [_Worker(ctx, setup) for _ in range(max(1, min(jobs, len(cases))))]
 
     def give(w):
         if pending:
             w.case = pending.pop()
             w.started = time.monotonic()
-            name, model, data, rtol, atol = w.case
-            w.conn.send((model, data, rtol, atol))
+            w.conn.send((fn, w.case[1:]))
         else:
             w.case = None
 
@@ -164,7 +169,7 @@ def run_all(cases, jobs, timeout, progress=None):
             else:
                 continue
             w.stop()
-            workers[i] = _Worker(ctx)
+            workers[i] = _Worker(ctx, setup)
             give(workers[i])
     for w in workers:
         if w.proc.is_alive():

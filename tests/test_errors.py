@@ -77,7 +77,12 @@ def test_an_invalid_node_is_named_with_its_op_domain_and_opset():
     (helper.make_node("LeakyRelu", ["x"], ["y"], alpha="a", name="bad"), "attribute 'alpha' must be FLOAT, not STRING"),
     (helper.make_node("Shape", [], ["y"], name="bad"), "has 0 inputs; the schema takes 1 to 1"),
     (helper.make_node("Gemm", ["x", ""], ["y"], name="bad"), "required input 1 ('B') is empty"),
-], ids=["float-axis", "string-alpha", "no-input", "empty-required-input"])
+    (helper.make_node("AveragePool", ["x"], ["y"], name="bad"), "required attribute 'kernel_shape' is missing"),
+    (helper.make_node("Relu", ["x"], ["y"], name="bad", bogus=1), "has attribute 'bogus', which the schema does not define"),
+    (helper.make_node("LayerNormalization", ["x", "x"], ["y", "m", "v"], axis=2 ** 31, name="bad"),
+     "attribute 'axis' is out of range for an axis: [2147483648]"),
+], ids=["float-axis", "string-alpha", "no-input", "empty-required-input", "missing-attribute",
+        "unknown-attribute", "axis-beyond-32-bits"])
 def test_a_node_that_breaks_its_schema_is_refused(node, why):
     # These crashed the compiler (a wrong attribute class, a missing operand)
     # before they were checked against the ONNX schema at import.
@@ -124,3 +129,107 @@ def test_threads_share_a_model():
     for t in threads:
         t.join()
     assert not errors
+
+
+def refusal(model):
+    with pytest.raises(onnx_mlc.OnnxMlcError) as err:
+        onnx_mlc.compile(model)
+    return str(err.value)
+
+
+def test_model_validation_before_onnx_shape_inference():
+    # Each of these crashed or raised inside ONNX's shape inference, numpy or
+    # nanobind before the model was validated.
+    relu = helper.make_node("Relu", ["x"], ["y"])
+    model = make_model([relu], [("x", F, [2, 3])], [("y", F, None)])
+    model.graph.input[0].type.tensor_type.elem_type = 12345
+    assert "graph input 'x': unknown element type 12345" in refusal(model)
+
+    model = make_model([relu], [("x", F, [2, -3])], [("y", F, None)])
+    assert "negative dimension" in refusal(model)
+
+    model = make_model([relu], [("x", F, [2 ** 40, 2 ** 40])], [("y", F, None)])
+    assert "shape [1099511627776, 1099511627776] is too large to allocate" in refusal(model)
+
+    short = helper.make_tensor("w", F, [2, 3], b"\0" * 24, raw=True)
+    short.raw_data = b"\0" * 11
+    model = make_model([helper.make_node("Add", ["x", "w"], ["y"])], [("x", F, [2, 3])], [("y", F, None)],
+                       [short])
+    assert "initializer 'w': its data does not match its type float and dims [2, 3]" in refusal(model)
+
+    model = make_model([relu], [("x", F, [2, 3]), ("x", F, [2, 3])], [("y", F, None)])
+    assert "value 'x' is defined twice" in refusal(model)
+
+    model = make_model([helper.make_node("Relu", ["nothing"], ["y"], name="r")], [("x", F, [2, 3])],
+                       [("y", F, None)])
+    assert "node 'r' (Relu, domain ai.onnx, opset 17): input 'nothing' is not defined before it" \
+        in refusal(model)
+
+    data = make_model([helper.make_node("Relu", ["x"], ["yyyy"])], [("x", F, [2])],
+                      [("yyyy", F, None)]).SerializeToString()
+    assert "is not valid UTF-8" in refusal(data.replace(b"yyyy", b"\xff\xfe\xfd\xfc"))
+
+
+@pytest.mark.parametrize("op", ["ConstantOfShape", "Expand", "Tile"])
+def test_a_shape_too_large_to_allocate_is_refused_with_its_size(op):
+    big = [2 ** 31, 2 ** 31, 1] if op != "Tile" else [2 ** 62]
+    inputs = ["s"] if op == "ConstantOfShape" else ["x", "s"]
+    model = make_model([helper.make_node(op, inputs, ["y"], name="big")], [("x", F, [3])], [("y", F, None)],
+                       [helper.make_tensor("s", T.INT64, [len(big)], big)])
+    # ONNX's shape inference sees most of these first (then the importer
+    # refuses the output's declared type); mlc-shape-inference refuses the
+    # others (lit-tests/Transforms/mlc-shape-inference-limits.mlir).
+    message = refusal(model)
+    assert "is too large to allocate" in message and ("bytes" in message or "overflows" in message)
+
+
+def test_an_empty_result_of_huge_sizes_compiles():
+    # 2^31 x 2^31 x 0 holds nothing: no constant of that type may reach LLVM
+    # (its nested array type made LLVM run out of memory).
+    model = make_model([helper.make_node("Expand", ["x", "s"], ["y"])], [("x", F, [0])], [("y", F, None)],
+                       [helper.make_tensor("s", T.INT64, [3], [2 ** 31, 2 ** 31, 0])])
+    m = onnx_mlc.compile(model)
+    assert m.outputs[0].shape == (2 ** 31, 2 ** 31, 0)
+
+
+@pytest.mark.parametrize("op,attrs,inputs", [
+    ("ScatterElements", {"axis": 5}, ["x", "i", "x"]),
+    ("GatherElements", {"axis": -5}, ["x", "i"]),
+    ("Softmax", {"axis": 2}, ["x"]),
+])
+def test_an_axis_out_of_range_is_refused(op, attrs, inputs):
+    model = make_model([helper.make_node(op, inputs, ["y"], name="n", **attrs)],
+                       [("x", F, [2, 3]), ("i", T.INT64, [2, 3])], [("y", F, None)])
+    assert "node 'n'" in refusal(model) and "out of range" in refusal(model)
+
+
+def test_recurrent_weights_of_the_wrong_shape_are_refused():
+    model = make_model([helper.make_node("GRU", ["x", "w", "r", "b"], ["y"], hidden_size=4, name="g")],
+                       [("x", F, [5, 2, 3]), ("w", F, [1, 12, 3]), ("r", F, [1, 12, 4]), ("b", F, [24])],
+                       [("y", F, None)])
+    assert "node 'g' (GRU, domain ai.onnx, opset 17): expects B of rank 2, not 1" in refusal(model)
+
+
+def test_integer_division_by_zero_does_not_trap():
+    # x / 0 and x % 0 are undefined in ONNX; the library must not die of
+    # SIGFPE. It gives numpy's results (0), and MIN / -1 wraps.
+    model = make_model([helper.make_node("Div", ["a", "b"], ["q"]), helper.make_node("Mod", ["a", "b"], ["r"])],
+                       [("a", T.INT32, [4]), ("b", T.INT32, [4])], [("q", T.INT32, None), ("r", T.INT32, None)])
+    a = np.array([7, -7, np.iinfo(np.int32).min, 5], np.int32)
+    b = np.array([0, 0, -1, 2], np.int32)
+    q, r = onnx_mlc.compile(model)(a, b)
+    np.testing.assert_array_equal(q, [0, 0, np.iinfo(np.int32).min, 2])
+    np.testing.assert_array_equal(r, [0, 0, 0, 1])
+
+
+def test_a_data_dependent_size_that_contradicts_the_declared_one_is_an_error():
+    # The model declares Compress's output (2, 2); the condition keeps 0 rows.
+    # The library used to compute at the declared size first, reading out of
+    # bounds; now it returns the shape error.
+    model = make_model([helper.make_node("Compress", ["x", "c"], ["y"], axis=0)],
+                       [("x", F, [3, 2]), ("c", T.BOOL, [3])], [("y", F, [2, 2])])
+    m = onnx_mlc.compile(model)
+    x = np.ones((3, 2), np.float32)
+    with pytest.raises(onnx_mlc.InputError, match="invalid shape inside the model"):
+        m(x, np.array([False, False, False]))
+    np.testing.assert_array_equal(m(x, np.array([True, False, True]))[0], np.ones((2, 2)))

@@ -40,6 +40,7 @@ from .errors import OnnxMlcError
 from .functions import expand_functions
 from .mlir import ir
 from .mlir.dialects import func
+from .validation import describe, elem_bytes, size_problem, validate
 
 RESOURCE_THRESHOLD = 1024
 
@@ -66,37 +67,6 @@ def load_model(model):
     except Exception as e:  # protobuf and onnx raise several types here
         raise OnnxMlcError(f"cannot read the model: it is not a valid ONNX file ({e})") from None
     raise OnnxMlcError(f"expected a path, bytes or onnx.ModelProto, got {type(model).__name__}")
-
-
-def describe(node, opset):
-    domain = node.domain or "ai.onnx"
-    return f"node '{node.name}' ({node.op_type}, domain {domain}, opset {opset})"
-
-
-def schema_problem(node, opset):
-    """What makes a default-domain node disagree with its ONNX schema: the
-    number of inputs and outputs, a required input left empty, or an
-    attribute of the wrong type. None if it agrees or has no schema."""
-    try:
-        schema = onnx.defs.get_schema(node.op_type, opset, "")
-    except onnx.defs.SchemaError:
-        return None  # an unknown op: reported as unsupported later
-    n_in, n_out = len(node.input), len(node.output)
-    if not schema.min_input <= n_in <= schema.max_input:
-        return f"has {n_in} inputs; the schema takes {schema.min_input} to {schema.max_input}"
-    if not schema.min_output <= n_out <= schema.max_output:
-        return f"has {n_out} outputs; the schema gives {schema.min_output} to {schema.max_output}"
-    single = onnx.defs.OpSchema.FormalParameterOption.Single
-    for i, (name, formal) in enumerate(zip(node.input, schema.inputs)):
-        if not name and formal.option == single:
-            return f"required input {i} ('{formal.name}') is empty"
-    for a in node.attribute:
-        declared = schema.attributes.get(a.name)
-        if declared is not None and a.type != declared.type:
-            want = onnx.AttributeProto.AttributeType.Name(declared.type)
-            got = onnx.AttributeProto.AttributeType.Name(a.type)
-            return f"attribute '{a.name}' must be {want}, not {got}"
-    return None
 
 
 class _Importer:
@@ -143,6 +113,10 @@ class _Importer:
             # Elsewhere, a negative size that shape inference produced says
             # nothing: the compiler infers its own.
             shape = [dyn if s < 0 else s for s in shape]
+        problem = size_problem([s for s in shape if s != dyn], elem_bytes(tt.elem_type))
+        if problem:
+            self.problems.append(f"{what}: {problem}")
+            shape = [dyn] * len(shape)
         return ir.RankedTensorType.get(shape, elem)
 
     # -- constants -----------------------------------------------------------
@@ -151,8 +125,22 @@ class _Importer:
         """A TensorProto's value as an array, or None (and a recorded
         problem). External data is memory-mapped rather than read, so that
         weights are held in memory once, by the page cache, however large."""
+        problem = size_problem(list(tensor.dims), elem_bytes(tensor.data_type), negative=True)
+        if problem:
+            self.problems.append(f"{what}: {problem}")
+            return None
+        if dtypes.mlir_name(tensor.data_type) is None:
+            self.problems.append(f"{what}: element type {dtypes.onnx_name(tensor.data_type)} "
+                                 "is not supported")
+            return None
         if tensor.data_location != onnx.TensorProto.EXTERNAL:
-            return numpy_helper.to_array(tensor)
+            try:
+                return numpy_helper.to_array(tensor)
+            except Exception as e:  # numpy and onnx raise several types here
+                self.problems.append(f"{what}: its data does not match its type "
+                                     f"{dtypes.onnx_name(tensor.data_type)} and dims "
+                                     f"{list(tensor.dims)} ({e})")
+                return None
         info = {e.key: e.value for e in tensor.external_data}
         location = info.get("location", "")
         if self.data_dir is None:
@@ -317,11 +305,6 @@ class _Importer:
         domain = node.domain if node.domain not in ("", "ai.onnx") else ""
         opset = self.opsets.get(domain, self.opsets.get("ai.onnx", 1)) if domain == "" else \
             self.opsets.get(node.domain, 1)
-        if domain == "":
-            problem = schema_problem(node, opset)
-            if problem:
-                self.problems.append(f"{describe(node, opset)}: {problem}")
-                return
         if domain == "" and node.op_type == "Constant":
             return self.import_constant(node, loc)
         operands = [self.operand(n, node) for n in node.input]
@@ -553,11 +536,7 @@ def import_model(model, context, input_shapes=None, lowered=None):
     is the set of op types the compiler lowers, if function bodies should
     replace the others."""
     proto, data_dir = load_model(model)
-    # Protobuf reads an empty or zeroed file as an empty model; ONNX requires
-    # a graph with at least one output.
-    if not proto.graph.output:
-        raise OnnxMlcError("the model is invalid: its graph has no outputs "
-                           "(an empty or truncated file?)")
+    validate(proto)
     if input_shapes or lowered is not None:
         copy = onnx.ModelProto()
         copy.CopyFrom(proto)

@@ -37,6 +37,17 @@ class TensorInfo:
         return all(s is not None for s in self.shape)
 
 
+def _new_array(shape, dtype, name):
+    """An uninitialized output array, or OnnxMlcError if numpy cannot make it
+    (out of memory, or sizes whose product overflows numpy's index type
+    even when one of them is 0)."""
+    try:
+        return np.empty(shape, dtype=dtype)
+    except (MemoryError, ValueError) as e:
+        raise OnnxMlcError(f"cannot allocate output '{name}' of shape {list(shape)} ({dtype}): "
+                           f"{e}") from None
+
+
 class CompiledModel:
     """A compiled model: call it with numpy arrays, positionally or by input
     name, to get the list of outputs. Safe to call from several threads."""
@@ -146,7 +157,7 @@ class CompiledModel:
             keep.append(shape)
             d.shape, d.dtype, d.rank = shape, info.onnx_dtype, len(info.shape)
             if info.is_static:
-                array = np.empty(info.shape, dtype=info.dtype)
+                array = _new_array(info.shape, info.dtype, info.name)
                 results.append(array)
                 shape[:len(info.shape)] = info.shape
                 d.data = array.ctypes.data if array.size else None
@@ -159,14 +170,15 @@ class CompiledModel:
                              f"{self._message(code).decode()} (status {code})")
         for i, (d, info) in enumerate(zip(out_descs, self.outputs)):
             if results[i] is None or (d.data and results[i].ctypes.data != d.data):
-                results[i] = self._take(d.data, tuple(d.shape[k] for k in range(d.rank)), info.dtype)
+                shape = tuple(d.shape[k] for k in range(d.rank))
+                results[i] = self._take(d.data, shape, info.dtype, info.name)
         return results
 
-    def _take(self, address, shape, dtype):
+    def _take(self, address, shape, dtype, name):
         """A numpy array over a buffer the library allocated, freed with it."""
         count = int(np.prod(shape, dtype=np.int64))
         if not address:
-            return np.empty(shape, dtype=dtype)
+            return _new_array(shape, dtype, name)
         buffer = (ctypes.c_char * (count * dtype.itemsize)).from_address(address)
         weakref.finalize(buffer, self._free, address)
         return np.frombuffer(buffer, dtype=dtype, count=count).reshape(shape)

@@ -21,10 +21,13 @@ namespace {
 
 /// The static shape of `t` if it has at most `limit` elements. Not for i1
 /// tensors: their buffers are widened to bytes later, element by element,
-/// which a buffer built from scalars would not be.
+/// which a buffer built from scalars would not be. Nor for empty ones: they
+/// would fold to a constant, whose type LLVM builds as nested arrays of the
+/// (possibly huge) other sizes.
 std::optional<ArrayRef<int64_t>> smallShape(Type t, int64_t limit) {
   auto tensor = dyn_cast<RankedTensorType>(t);
   if (!tensor || !tensor.hasStaticShape() || tensor.getNumElements() > limit ||
+      tensor.getNumElements() == 0 ||
       tensor.getElementType().isInteger(1))
     return std::nullopt;
   return tensor.getShape();

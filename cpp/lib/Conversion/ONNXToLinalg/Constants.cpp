@@ -18,6 +18,13 @@ struct ConstantLowering : ONNXConversion<ConstantOp> {
     auto value = dyn_cast_or_null<ElementsAttr>(op.getValueAttr());
     if (!value)
       return unsupported(op, rewriter, "only tensor constants are supported");
+    // An empty constant needs no data; as a global, LLVM would still build
+    // its (possibly huge) nested array type.
+    if (value.getNumElements() == 0) {
+      RankedTensorType type = resultType(op);
+      rewriter.replaceOpWithNewOp<tensor::EmptyOp>(op, type.getShape(), type.getElementType());
+      return success();
+    }
     TypedAttr stored = toStorageAttr(value, resultType(op));
     if (!stored)
       return unsupported(op, rewriter, "this constant's encoding is not supported");

@@ -134,20 +134,43 @@ Value Scalar::mul(Value x, Value y) const {
   return arith::MulIOp::create(b, loc, x, y);
 }
 
+/// `y`, with the divisors that trap in hardware (0, and -1 when signed, for
+/// MIN / -1) replaced by 1. Integer division by them is undefined in ONNX;
+/// the model's data must not crash the process, so they give numpy's
+/// results instead: x / 0 = 0, x / -1 = -x (wrapping), x % 0 = x % -1 = 0.
+static Value safeDivisor(const Scalar &s, Value y, Value &isZero, Value &isMinusOne) {
+  isZero = s.cmp(CmpKind::EQ, y, s.constant(0));
+  Value trap = isZero;
+  if (s.kind() == ElementKind::Signed) {
+    isMinusOne = s.cmp(CmpKind::EQ, y, s.constant(-1));
+    trap = arith::OrIOp::create(s.builder(), s.location(), isZero, isMinusOne);
+  }
+  return arith::SelectOp::create(s.builder(), s.location(), trap, s.constant(1), y);
+}
+
 Value Scalar::div(Value x, Value y) const {
   if (isFloat())
     return arith::DivFOp::create(b, loc, x, y);
-  if (elemKind == ElementKind::Signed)
-    return arith::DivSIOp::create(b, loc, x, y);
-  return arith::DivUIOp::create(b, loc, x, y);
+  Value isZero, isMinusOne;
+  Value safe = safeDivisor(*this, y, isZero, isMinusOne);
+  Value q;
+  if (elemKind == ElementKind::Signed) {
+    q = arith::DivSIOp::create(b, loc, x, safe);
+    q = arith::SelectOp::create(b, loc, isMinusOne, neg(x), q);
+  } else {
+    q = arith::DivUIOp::create(b, loc, x, safe);
+  }
+  return arith::SelectOp::create(b, loc, isZero, constant(0), q);
 }
 
 Value Scalar::rem(Value x, Value y) const {
   if (isFloat())
     return arith::RemFOp::create(b, loc, x, y);
+  Value isZero, isMinusOne;
+  Value safe = safeDivisor(*this, y, isZero, isMinusOne);
   if (elemKind == ElementKind::Signed)
-    return arith::RemSIOp::create(b, loc, x, y);
-  return arith::RemUIOp::create(b, loc, x, y);
+    return arith::RemSIOp::create(b, loc, x, safe);
+  return arith::RemUIOp::create(b, loc, x, safe);
 }
 
 Value Scalar::min(Value x, Value y) const {
@@ -515,15 +538,40 @@ Value castToType(OpBuilder &b, Location loc, Value value, RankedTensorType type)
   RankedTensorType have = typeOf(value);
   if (have == type)
     return value;
+  bool fixesSizes = false;
+  SmallVector<OpFoldResult> sizes;
   for (int64_t d = 0; d < type.getRank(); ++d) {
-    if (type.isDynamicDim(d) || !have.isDynamicDim(d))
+    if (!have.isDynamicDim(d)) {
+      sizes.push_back(b.getIndexAttr(have.getDimSize(d)));
       continue;
+    }
+    if (type.isDynamicDim(d)) {
+      sizes.push_back(tensor::DimOp::create(b, loc, value, d).getResult());
+      continue;
+    }
+    fixesSizes = true;
     Value size = tensor::DimOp::create(b, loc, value, d);
-    Value ok = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, size,
-                                     arith::ConstantIndexOp::create(b, loc, type.getDimSize(d)));
+    Value declared = arith::ConstantIndexOp::create(b, loc, type.getDimSize(d));
+    Value ok = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, size, declared);
     cf::AssertOp::create(b, loc, ok, "a size differs from the model's declared shape");
+    sizes.push_back(arith::MinSIOp::create(b, loc, size, declared).getResult());
   }
-  return tensor::CastOp::create(b, loc, type, value);
+  // (Where either type has a static 0 size, nothing is read or written.)
+  if (!fixesSizes || llvm::is_contained(have.getShape(), 0) ||
+      llvm::is_contained(type.getShape(), 0))
+    return tensor::CastOp::create(b, loc, type, value);
+  // A cast would let canonicalization fold the declared sizes into the
+  // producer, which would then compute at those sizes before the check ran,
+  // reading out of bounds when they are wrong. Copying at most the declared
+  // sizes keeps every access in bounds; the check reports the mismatch.
+  SmallVector<OpFoldResult> zeros(type.getRank(), b.getIndexAttr(0));
+  SmallVector<OpFoldResult> ones(type.getRank(), b.getIndexAttr(1));
+  Value part = tensor::ExtractSliceOp::create(b, loc, value, zeros, sizes, ones);
+  SmallVector<OpFoldResult> destSizes;
+  for (int64_t d = 0; d < type.getRank(); ++d)
+    destSizes.push_back(type.isDynamicDim(d) ? sizes[d] : b.getIndexAttr(type.getDimSize(d)));
+  Value dest = tensor::EmptyOp::create(b, loc, destSizes, type.getElementType());
+  return tensor::InsertSliceOp::create(b, loc, part, dest, zeros, sizes, ones);
 }
 
 Value activateInPlace(OpBuilder &b, Location loc, StringRef act, Value acc) {

@@ -106,9 +106,10 @@ public:
   Value sub(Value x, Value y) const;
   Value mul(Value x, Value y) const;
   /// Division: float, or integer truncating toward zero (C semantics, as
-  /// ONNX's reference computes it).
+  /// ONNX's reference computes it). Integer x / 0 is 0 and x / -1 is -x
+  /// (wrapping), where hardware would trap.
   Value div(Value x, Value y) const;
-  /// Remainder with the sign of the dividend (C fmod).
+  /// Remainder with the sign of the dividend (C fmod); 0 for a divisor of 0.
   Value rem(Value x, Value y) const;
   Value min(Value x, Value y) const;
   Value max(Value x, Value y) const;

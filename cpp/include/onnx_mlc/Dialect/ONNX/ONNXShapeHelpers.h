@@ -192,6 +192,15 @@ SliceBounds sliceSize(const DimBuilder &dims, mlir::OpFoldResult size,
 llvm::LogicalResult refineResultType(mlir::Value result,
                                      mlir::RankedTensorType refined);
 
+/// No tensor may be larger than this many bytes (2^48, the virtual address
+/// space of today's 64-bit CPUs; python/onnx_mlc/validation.py has the same
+/// limit): offsets into smaller tensors cannot overflow.
+constexpr uint64_t kMaxTensorBytes = uint64_t(1) << 48;
+
+/// Fails, with an error on `op` giving the size, if the static part of
+/// `type` is larger than kMaxTensorBytes.
+llvm::LogicalResult checkAllocatable(mlir::Operation *op, mlir::ShapedType type);
+
 /// Runs the op's shape rule in inference mode and refines its result types.
 llvm::LogicalResult inferShapesFromRule(mlir::Operation *op);
 

@@ -84,7 +84,8 @@ partialBinary(Value a, Value b, unsigned depth,
   if (!x || !y || (x->size() != y->size() && x->size() != 1 && y->size() != 1))
     return std::nullopt;
   PartialInts out;
-  for (size_t i = 0, n = std::max(x->size(), y->size()); i < n; ++i) {
+  // Broadcasting: a vector of one element takes the other's size (even 0).
+  for (size_t i = 0, n = x->size() == 1 ? y->size() : x->size(); i < n; ++i) {
     std::optional<int64_t> p = (*x)[x->size() == 1 ? 0 : i], q = (*y)[y->size() == 1 ? 0 : i];
     out.push_back(p && q ? eval(*p, *q) : std::nullopt);
   }
@@ -254,6 +255,17 @@ std::optional<SmallVector<OpFoldResult>> DimBuilder::values(Value tensor) const 
   return out;
 }
 
+/// A constant size computation's result, or the int64 limit in its
+/// direction where it overflowed: a size that large is then refused as
+/// unallocatable instead of wrapping around. (The lower limit stays above
+/// kDynamic, which would read as unknown.)
+static int64_t saturated(bool overflowed, int64_t result, bool towardNegative) {
+  if (!overflowed)
+    return result == ShapedType::kDynamic ? result + 1 : result;
+  return towardNegative ? std::numeric_limits<int64_t>::min() + 1
+                        : std::numeric_limits<int64_t>::max();
+}
+
 OpFoldResult DimBuilder::binary(OpFoldResult a, OpFoldResult b,
                                 int64_t (*eval)(int64_t, int64_t),
                                 Value (*build)(OpBuilder &, Location, Value,
@@ -272,7 +284,11 @@ OpFoldResult DimBuilder::add(OpFoldResult a, OpFoldResult b) const {
   if (constantOf(b) == 0)
     return a;
   return binary(
-      a, b, [](int64_t x, int64_t y) { return x + y; },
+      a, b, [](int64_t x, int64_t y) {
+        int64_t r;
+        bool overflowed = __builtin_add_overflow(x, y, &r);
+        return saturated(overflowed, r, x < 0);
+      },
       [](OpBuilder &bb, Location l, Value x, Value y) -> Value {
         return arith::AddIOp::create(bb, l, x, y);
       });
@@ -282,7 +298,11 @@ OpFoldResult DimBuilder::sub(OpFoldResult a, OpFoldResult b) const {
   if (constantOf(b) == 0)
     return a;
   return binary(
-      a, b, [](int64_t x, int64_t y) { return x - y; },
+      a, b, [](int64_t x, int64_t y) {
+        int64_t r;
+        bool overflowed = __builtin_sub_overflow(x, y, &r);
+        return saturated(overflowed, r, x < 0);
+      },
       [](OpBuilder &bb, Location l, Value x, Value y) -> Value {
         return arith::SubIOp::create(bb, l, x, y);
       });
@@ -296,7 +316,11 @@ OpFoldResult DimBuilder::mul(OpFoldResult a, OpFoldResult b) const {
   if (constantOf(a) == 0 || constantOf(b) == 0)
     return constant(0);
   return binary(
-      a, b, [](int64_t x, int64_t y) { return x * y; },
+      a, b, [](int64_t x, int64_t y) {
+        int64_t r;
+        bool overflowed = __builtin_mul_overflow(x, y, &r);
+        return saturated(overflowed, r, (x < 0) != (y < 0));
+      },
       [](OpBuilder &bb, Location l, Value x, Value y) -> Value {
         return arith::MulIOp::create(bb, l, x, y);
       });
@@ -740,6 +764,38 @@ LogicalResult refineResultType(Value result, RankedTensorType refined) {
   return success();
 }
 
+LogicalResult checkAllocatable(Operation *op, ShapedType type) {
+  // The product of the nonzero sizes must fit in 64 bits even when a 0
+  // leaves nothing to allocate: MLIR computes strides from it.
+  int64_t bytes = llvm::divideCeil(type.getElementTypeBitWidth(), 8);
+  int64_t elements = 1;
+  bool overflow = false, empty = false;
+  for (int64_t s : type.getShape()) {
+    empty |= s == 0;
+    if (!ShapedType::isDynamic(s) && s != 0)
+      overflow |= __builtin_mul_overflow(elements, s, &elements);
+  }
+  if (!overflow && empty)
+    return success();
+  overflow |= __builtin_mul_overflow(elements, bytes, &bytes);
+  if (!overflow && (uint64_t)bytes <= kMaxTensorBytes)
+    return success();
+  auto diag = op->emitOpError("result shape ");
+  diag << "[";
+  llvm::interleave(type.getShape(), diag, [&](int64_t s) {
+    if (ShapedType::isDynamic(s))
+      diag << "?";
+    else
+      diag << s;
+  }, "x");
+  diag << "] is too large to allocate: ";
+  if (overflow)
+    diag << "its size overflows 64 bits";
+  else
+    diag << bytes << " bytes";
+  return diag << " (at most " << kMaxTensorBytes << ")";
+}
+
 LogicalResult inferShapesFromRule(Operation *op) {
   auto shaped = dyn_cast<ShapeInferenceOpInterface>(op);
   if (!shaped)
@@ -756,6 +812,8 @@ LogicalResult inferShapesFromRule(Operation *op) {
       if (s < 0 && !ShapedType::isDynamic(s))
         return op->emitOpError("computed a negative dimension ") << s;
     auto refined = RankedTensorType::get(staticSizes(shape), type.getElementType());
+    if (failed(checkAllocatable(op, refined)))
+      return failure();
     if (failed(refineResultType(result, refined)))
       return op->emitOpError("inferred result type ")
              << refined << " contradicts the declared " << result.getType();
@@ -778,6 +836,8 @@ LogicalResult verifyShapeRule(Operation *op) {
     auto type = dyn_cast<RankedTensorType>(op->getResult(i).getType());
     if (!type)
       continue;
+    if (failed(checkAllocatable(op, type)))
+      return failure();
     SmallVector<int64_t> sizes = staticSizes(shape);
     bool agrees = type.getRank() == (int64_t)sizes.size();
     for (size_t d = 0; agrees && d < sizes.size(); ++d)

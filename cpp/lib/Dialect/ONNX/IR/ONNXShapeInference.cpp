@@ -16,6 +16,46 @@ using namespace onnx_mlc::onnx;
 using Dims = SmallVector<OpFoldResult>;
 using Cmp = DimBuilder::Cmp;
 
+/// Checks that `value` (unless none or of unknown shape) has `expected`
+/// sizes; a null size is not checked, a mismatch only the run time can see
+/// is checked there. Reports on `op`, naming the operand `name`.
+static LogicalResult requireShape(Operation *op, const DimBuilder &dims, Value value,
+                                  ArrayRef<OpFoldResult> expected, StringRef name) {
+  if (!value || isNoneValue(value))
+    return success();
+  std::optional<Dims> shape = dims.shape(value);
+  if (!shape)
+    return success();
+  if (shape->size() != expected.size())
+    return op->emitOpError("expects ") << name << " of rank " << expected.size() << ", not "
+                                       << shape->size();
+  for (auto [d, have, want] : llvm::enumerate(*shape, expected))
+    if (want && failed(dims.require(Cmp::EQ, have, want, name + " has the wrong size")))
+      return op->emitOpError("dimension ") << d << " of " << name << " has the wrong size";
+  return success();
+}
+
+/// Checks that `value` (unless none or of unknown shape) broadcasts to
+/// `target`, numpy style; reports on `op`, naming the operand `name`.
+static LogicalResult requireBroadcastsTo(Operation *op, const DimBuilder &dims, Value value,
+                                         ArrayRef<OpFoldResult> target, StringRef name) {
+  if (!value || isNoneValue(value))
+    return success();
+  std::optional<Dims> shape = dims.shape(value);
+  if (!shape)
+    return success();
+  if (shape->size() > target.size())
+    return op->emitOpError("expects ") << name << " of rank at most " << target.size()
+                                       << ", not " << shape->size();
+  size_t lead = target.size() - shape->size();
+  for (auto [d, have] : llvm::enumerate(*shape))
+    if (failed(dims.requireBroadcastable(have, target[lead + d],
+                                         name + " does not broadcast to the input")))
+      return op->emitOpError(name) << " does not broadcast to the input";
+  return success();
+}
+
+
 /// The rule of ops whose (first) result has the shape of operand `index`;
 /// further tensor results (Dropout's mask) get the same shape.
 static LogicalResult sameShape(Operation *op, const DimBuilder &dims, ShapeList &shapes,
@@ -26,6 +66,54 @@ static LogicalResult sameShape(Operation *op, const DimBuilder &dims, ShapeList 
   for (Value r : op->getResults())
     shapes.push_back(isa<NoneType>(r.getType()) ? Dims() : *s);
   return success();
+}
+
+/// The first operand's shape, after checking the others against it: each of
+/// `broadcasting` broadcasts to it, each of `perChannel` is a vector of its
+/// dim 1, each of `same` has its shape.
+static LogicalResult sameShapeChecked(Operation *op, const DimBuilder &dims, ShapeList &shapes,
+                                      ArrayRef<std::pair<Value, StringRef>> broadcasting,
+                                      ArrayRef<std::pair<Value, StringRef>> perChannel = {},
+                                      ArrayRef<std::pair<Value, StringRef>> same = {}) {
+  std::optional<Dims> s = dims.shape(op->getOperand(0));
+  if (!s)
+    return success();
+  for (auto [value, name] : broadcasting)
+    if (failed(requireBroadcastsTo(op, dims, value, *s, name)))
+      return failure();
+  for (auto [value, name] : perChannel)
+    if (s->size() < 2 || failed(requireShape(op, dims, value, {(*s)[1]}, name)))
+      return s->size() < 2 ? op->emitOpError("expects an input of rank 2 or more") : failure();
+  for (auto [value, name] : same)
+    if (failed(requireShape(op, dims, value, *s, name)))
+      return failure();
+  return sameShape(op, dims, shapes);
+}
+
+LogicalResult PReluOp::resultShapes(DimBuilder &dims, ShapeList &shapes) {
+  return sameShapeChecked(*this, dims, shapes, {{getSlope(), "slope"}});
+}
+LogicalResult RMSNormalizationOp::resultShapes(DimBuilder &dims, ShapeList &shapes) {
+  return sameShapeChecked(*this, dims, shapes, {{getScale(), "scale"}});
+}
+LogicalResult InstanceNormalizationOp::resultShapes(DimBuilder &dims, ShapeList &shapes) {
+  return sameShapeChecked(*this, dims, shapes, {}, {{getScale(), "scale"}, {getB(), "B"}});
+}
+LogicalResult BatchNormalizationOp::resultShapes(DimBuilder &dims, ShapeList &shapes) {
+  return sameShapeChecked(*this, dims, shapes, {},
+                          {{getScale(), "scale"}, {getB(), "B"}, {getInputMean(), "input_mean"},
+                           {getInputVar(), "input_var"}});
+}
+LogicalResult ScatterElementsOp::resultShapes(DimBuilder &dims, ShapeList &shapes) {
+  std::optional<Dims> indices = dims.shape(getIndices()), data = dims.shape(getData());
+  if (indices && data && indices->size() != data->size())
+    return emitOpError("expects indices of the rank of data");
+  if (data && !normalizeAxis((int64_t)getAxis(), data->size()))
+    return emitOpError("axis ") << (int64_t)getAxis() << " is out of range for rank "
+                                << data->size();
+  if (indices && failed(requireShape(*this, dims, getUpdates(), *indices, "updates")))
+    return failure();
+  return sameShape(*this, dims, shapes);
 }
 
 /// Multidirectional broadcasting of the given operands.
@@ -57,7 +145,6 @@ SAME_SHAPE(AsinhOp)
 SAME_SHAPE(BitCastOp)
 SAME_SHAPE(AtanOp)
 SAME_SHAPE(AtanhOp)
-SAME_SHAPE(BatchNormalizationOp)
 SAME_SHAPE(BitwiseNotOp)
 SAME_SHAPE(CastOp)
 SAME_SHAPE(CastLikeOp)
@@ -80,7 +167,6 @@ SAME_SHAPE(HardSigmoidOp)
 SAME_SHAPE(HardSwishOp)
 SAME_SHAPE(HardmaxOp)
 SAME_SHAPE(IdentityOp)
-SAME_SHAPE(InstanceNormalizationOp)
 SAME_SHAPE(IsInfOp)
 SAME_SHAPE(IsNaNOp)
 SAME_SHAPE(LRNOp)
@@ -92,12 +178,9 @@ SAME_SHAPE(MeanVarianceNormalizationOp)
 SAME_SHAPE(MishOp)
 SAME_SHAPE(NegOp)
 SAME_SHAPE(NotOp)
-SAME_SHAPE(PReluOp)
-SAME_SHAPE(RMSNormalizationOp)
 SAME_SHAPE(ReciprocalOp)
 SAME_SHAPE(ReluOp)
 SAME_SHAPE(RoundOp)
-SAME_SHAPE(ScatterElementsOp)
 SAME_SHAPE(ScatterNDOp)
 SAME_SHAPE(SeluOp)
 SAME_SHAPE(ShrinkOp)
@@ -153,6 +236,9 @@ LogicalResult LayerNormalizationOp::resultShapes(DimBuilder &dims, ShapeList &sh
   if (!axis)
     return emitOpError("axis ") << (int64_t)getAxis() << " is out of range for rank "
                                 << x->size();
+  if (failed(requireBroadcastsTo(*this, dims, getScale(), *x, "Scale")) ||
+      failed(requireBroadcastsTo(*this, dims, getB(), *x, "B")))
+    return failure();
   // Mean and InvStdDev keep the leading dims and have 1 for the normalized ones.
   Dims stats(*x);
   for (size_t d = *axis; d < stats.size(); ++d)
@@ -1132,6 +1218,14 @@ LogicalResult ResizeOp::resultShapes(DimBuilder &dims, ShapeList &shapes) {
     for (int64_t v : *a)
       axes.push_back(*normalizeAxis(v, rank));
   }
+  // One scale or size per axis (the lowering reads them by position); an
+  // empty one stands for an absent one (opsets 11 and 12).
+  for (auto [value, name] : {std::pair{getScales(), "scales"}, std::pair{getSizes(), "sizes"}}) {
+    std::optional<Dims> shape = isNoneValue(value) ? std::nullopt : dims.shape(value);
+    if (shape && (shape->size() != 1 || DimBuilder::constantOf((*shape)[0]) != 0) &&
+        failed(requireShape(*this, dims, value, {dims.constant(axes.size())}, name)))
+      return failure();
+  }
   Dims out = *in;
   StringRef policy = getKeepAspectRatioPolicy();
   bool stretch = policy == "stretch";
@@ -1330,9 +1424,11 @@ LogicalResult EinsumOp::resultShapes(DimBuilder &dims, ShapeList &shapes) {
 }
 
 /// RNN, GRU and LSTM: Y is (seq, dirs, batch, hidden), the final states
-/// (dirs, batch, hidden); with layout 1, batch comes first in each.
+/// (dirs, batch, hidden); with layout 1, batch comes first in each. The
+/// weights' sizes are checked: the lowering slices them by gate.
 template <typename RecurrentOp>
-static LogicalResult recurrentShape(RecurrentOp op, DimBuilder &dims, ShapeList &shapes) {
+static LogicalResult recurrentShape(RecurrentOp op, DimBuilder &dims, ShapeList &shapes,
+                                    int64_t gates) {
   std::optional<Dims> x = dims.shape(op.getX()), w = dims.shape(op.getW());
   if (!x || !w)
     return success();
@@ -1351,21 +1447,35 @@ static LogicalResult recurrentShape(RecurrentOp op, DimBuilder &dims, ShapeList 
       hidden = (*r)[2];
   }
   OpFoldResult d = dims.constant(dirs);
-  Dims y = batchFirst ? Dims{batch, seq, d, hidden} : Dims{seq, d, batch, hidden};
+  OpFoldResult gh = hidden ? dims.mul(dims.constant(gates), hidden) : OpFoldResult();
+  Operation *o = op.getOperation();
   Dims state = batchFirst ? Dims{batch, d, hidden} : Dims{d, batch, hidden};
+  if (failed(requireShape(o, dims, op.getW(), {d, gh, (*x)[2]}, "W")) ||
+      failed(requireShape(o, dims, op.getR(), {d, gh, hidden}, "R")) ||
+      failed(requireShape(o, dims, op.getB(), {d, gh ? dims.mul(dims.constant(2), gh) : gh}, "B")) ||
+      failed(requireShape(o, dims, op.getSequenceLens(), {batch}, "sequence_lens")) ||
+      failed(requireShape(o, dims, op.getInitialH(), state, "initial_h")))
+    return failure();
+  if constexpr (std::is_same_v<RecurrentOp, LSTMOp>) {
+    OpFoldResult h3 = hidden ? dims.mul(dims.constant(3), hidden) : OpFoldResult();
+    if (failed(requireShape(o, dims, op.getInitialC(), state, "initial_c")) ||
+        failed(requireShape(o, dims, op.getP(), {d, h3}, "P")))
+      return failure();
+  }
+  Dims y = batchFirst ? Dims{batch, seq, d, hidden} : Dims{seq, d, batch, hidden};
   shapes.push_back(y);
   for (unsigned i = 1; i < op->getNumResults(); ++i)
     shapes.push_back(state);
   return success();
 }
 LogicalResult RNNOp::resultShapes(DimBuilder &dims, ShapeList &shapes) {
-  return recurrentShape(*this, dims, shapes);
+  return recurrentShape(*this, dims, shapes, 1);
 }
 LogicalResult GRUOp::resultShapes(DimBuilder &dims, ShapeList &shapes) {
-  return recurrentShape(*this, dims, shapes);
+  return recurrentShape(*this, dims, shapes, 3);
 }
 LogicalResult LSTMOp::resultShapes(DimBuilder &dims, ShapeList &shapes) {
-  return recurrentShape(*this, dims, shapes);
+  return recurrentShape(*this, dims, shapes, 4);
 }
 
 LogicalResult UniqueOp::resultShapes(DimBuilder &dims, ShapeList &shapes) {
