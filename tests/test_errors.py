@@ -233,3 +233,21 @@ def test_a_data_dependent_size_that_contradicts_the_declared_one_is_an_error():
     with pytest.raises(onnx_mlc.InputError, match="invalid shape inside the model"):
         m(x, np.array([False, False, False]))
     np.testing.assert_array_equal(m(x, np.array([True, False, True]))[0], np.ones((2, 2)))
+
+
+@pytest.mark.parametrize("op", ["Pad", "Expand", "ConstantOfShape"])
+def test_a_huge_size_given_at_run_time_is_out_of_memory(op):
+    # The sizes arrive as data: the library checks the allocation (at most
+    # 2^48 bytes, malloc not failing) and reports MLC_ERR_OUT_OF_MEMORY
+    # instead of writing through a null pointer.
+    inputs = {"Pad": ["x", "s"], "Expand": ["x", "s"], "ConstantOfShape": ["s"]}[op]
+    n = {"Pad": 4, "Expand": 2, "ConstantOfShape": 2}[op]
+    ins = [("x", F, [1, 1])] if "x" in inputs else []
+    model = make_model([helper.make_node(op, inputs, ["y"])], ins + [("s", T.INT64, [n])],
+                       [("y", F, None)])
+    m = onnx_mlc.compile(model)
+    feeds = {"s": np.array([2 ** 40] * n, np.int64)}
+    if "x" in inputs:
+        feeds["x"] = np.ones((1, 1), np.float32)
+    with pytest.raises(onnx_mlc.InputError, match="out of memory"):
+        m(**feeds)

@@ -85,3 +85,27 @@ func.func @main_graph(%x: memref<?xf32>, %y: memref<?xf32>) -> memref<?xf32> {
   cf.assert %nonneg, "negative"
   return %e : memref<?xf32>
 }
+
+// -----
+
+// An allocation sized by the inputs is checked before (at most 2^48 bytes,
+// tested without overflowing) and after (malloc did not return null, unless
+// nothing was asked for); both return MLC_ERR_OUT_OF_MEMORY (9).
+// CHECK-LABEL: func.func @main_graph
+// CHECK: %[[LIMIT:.+]] = arith.constant 281474976710656 : index
+// CHECK: %[[ROOM:.+]] = arith.divui %[[LIMIT]]
+// CHECK: %[[FITS:.+]] = arith.cmpi ule, %{{.+}}, %[[ROOM]]
+// CHECK: scf.if %{{.+}} -> (i32, memref<?x3xf32>) {
+// CHECK: %[[M:.+]] = memref.alloc(%{{.+}}) : memref<?x3xf32>
+// CHECK: %[[P:.+]] = memref.extract_aligned_pointer_as_index %[[M]]
+// CHECK: %[[NONNULL:.+]] = arith.cmpi ne, %[[P]]
+// CHECK: %[[OK:.+]] = arith.ori %[[NONNULL]]
+// CHECK: scf.if %[[OK]]
+// CHECK: scf.yield %c9_i32
+// CHECK: scf.yield %c9_i32
+func.func @main_graph(%n: memref<i64>) -> memref<?x3xf32> {
+  %v = memref.load %n[] : memref<i64>
+  %size = arith.index_cast %v : i64 to index
+  %m = memref.alloc(%size) : memref<?x3xf32>
+  return %m : memref<?x3xf32>
+}

@@ -2,6 +2,8 @@
 #include "onnx_mlc/Transforms/Passes.h"
 #include "onnx_mlc-c/ModelABI.h"
 
+#include "onnx_mlc/Dialect/ONNX/ONNXShapeHelpers.h"
+
 #include "mlir/IR/Builders.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 
@@ -13,6 +15,50 @@ namespace onnx_mlc {
 using namespace mlir;
 
 namespace {
+
+constexpr llvm::StringLiteral kOutOfMemory = "out of memory";
+
+/// The status a failed check returns: MLC_ERR_OUT_OF_MEMORY for the checks
+/// guardAllocation adds, MLC_ERR_RUNTIME_SHAPE for the lowering's.
+int32_t statusOf(cf::AssertOp check) {
+  return check.getMsg() == kOutOfMemory ? MLC_ERR_OUT_OF_MEMORY : MLC_ERR_RUNTIME_SHAPE;
+}
+
+/// Checks around an allocation whose size the inputs decide: before it, that
+/// the size fits in kMaxTensorBytes (so that its computation cannot
+/// overflow and malloc is not asked for the impossible); after it, that
+/// malloc did not fail. A huge Pad, Expand or Range then returns
+/// MLC_ERR_OUT_OF_MEMORY instead of writing through a null pointer.
+void guardAllocation(memref::AllocOp alloc) {
+  MemRefType type = alloc.getType();
+  Location loc = alloc.getLoc();
+  OpBuilder b(alloc);
+  auto index = [&](uint64_t v) { return arith::ConstantIndexOp::create(b, loc, v); };
+  Type elem = type.getElementType();
+  if (!elem.isIntOrIndexOrFloat())
+    return;
+  int64_t fixed = elem.isIndex() ? 8 : llvm::divideCeil(elem.getIntOrFloatBitWidth(), 8);
+  for (int64_t s : type.getShape())
+    if (!ShapedType::isDynamic(s))
+      fixed *= s; // checked at compile time to be at most kMaxTensorBytes
+  Value limit = index(onnx_mlc::onnx::kMaxTensorBytes);
+  Value bytes = index(fixed), fits = arith::ConstantIntOp::create(b, loc, 1, 1);
+  for (Value size : alloc.getDynamicSizes()) {
+    // bytes * size <= limit, tested as bytes <= limit / size to not overflow.
+    Value divisor = arith::MaxUIOp::create(b, loc, size, index(1));
+    Value room = arith::DivUIOp::create(b, loc, limit, divisor);
+    Value ok = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ule, bytes, room);
+    fits = arith::AndIOp::create(b, loc, fits, ok);
+    bytes = arith::MulIOp::create(b, loc, bytes, size);
+  }
+  cf::AssertOp::create(b, loc, fits, kOutOfMemory);
+  b.setInsertionPointAfter(alloc);
+  Value pointer = memref::ExtractAlignedPointerAsIndexOp::create(b, loc, alloc);
+  Value allocated = arith::OrIOp::create(
+      b, loc, arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne, pointer, index(0)),
+      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, bytes, index(0)));
+  cf::AssertOp::create(b, loc, allocated, kOutOfMemory);
+}
 
 /// Empty values of `types` for the failure path: buffers of size 0 in every
 /// dynamic dimension, zeros otherwise.
@@ -82,7 +128,7 @@ void mergeFollowingChecks(cf::AssertOp check) {
   Value cond = check.getArg();
   for (Operation *op = check->getNextNode(); op && !op->hasTrait<OpTrait::IsTerminator>();) {
     Operation *next = op->getNextNode();
-    if (auto other = dyn_cast<cf::AssertOp>(op)) {
+    if (auto other = dyn_cast<cf::AssertOp>(op); other && statusOf(other) == statusOf(check)) {
       for (Operation *p : pending)
         p->moveBefore(check);
       pending.clear();
@@ -123,7 +169,7 @@ void nestAfterFirstCheck(Block *block) {
   scf::YieldOp::create(tb, moved->getLoc(), moved->getOperands());
   OpBuilder eb = OpBuilder::atBlockBegin(branch.elseBlock());
   SmallVector<Value> failed = emptyResults(eb, loc, terminator->getOperandTypes());
-  failed[0] = arith::ConstantIntOp::create(eb, loc, MLC_ERR_RUNTIME_SHAPE, 32);
+  failed[0] = arith::ConstantIntOp::create(eb, loc, statusOf(check), 32);
   scf::YieldOp::create(eb, loc, failed);
   // The block now ends with the original kind of terminator.
   OpBuilder ab = OpBuilder::atBlockEnd(block);
@@ -152,6 +198,9 @@ struct ChecksToStatusPass : onnx_mlc::impl::ChecksToStatusPassBase<ChecksToStatu
     });
     if (nested.wasInterrupted())
       return signalPassFailure();
+    for (auto alloc : llvm::to_vector(fn.getBody().front().getOps<memref::AllocOp>()))
+      if (!alloc.getDynamicSizes().empty())
+        guardAllocation(alloc);
 
     MLIRContext *ctx = &getContext();
     SmallVector<Type> results{IntegerType::get(ctx, 32)};

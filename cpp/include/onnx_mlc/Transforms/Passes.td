@@ -252,6 +252,11 @@ def ChecksToStatusPass : Pass<"mlc-checks-to-status", "mlir::ModuleOp"> {
     `MLC_ERR_RUNTIME_SHAPE` with empty buffers. Checks separated only by
     pure ops are and-ed into one.
 
+    An allocation whose size the inputs decide gets two checks of its own,
+    which return `MLC_ERR_OUT_OF_MEMORY`: before it, that the size is at
+    most 2^48 bytes (so that computing it cannot overflow); after it, that
+    malloc succeeded.
+
     It runs on buffers, after bufferization and before buffer deallocation:
     deallocation then frees what each path owns, and bufferization never
     analyses the nest (its alias analysis of nested scf.if results grows

@@ -1535,6 +1535,11 @@ LogicalResult LoopOp::resultShapes(DimBuilder &dims, ShapeList &shapes) {
   if (!yield)
     return success();
   int64_t carried = getVInitial().size();
+  if ((int64_t)getBody().front().getNumArguments() != 2 + carried ||
+      (int64_t)getNumResults() < carried)
+    return emitOpError("the body takes ") << getBody().front().getNumArguments()
+                                          << " arguments and the op has " << getNumResults()
+                                          << " results for " << carried << " loop-carried values";
   if ((int64_t)yield->getNumOperands() != 1 + carried + (int64_t)getNumResults() - carried)
     return emitOpError("the body yields ") << yield->getNumOperands() << " values, expected "
                                            << 1 + getNumResults();
@@ -1565,6 +1570,11 @@ LogicalResult ScanOp::resultShapes(DimBuilder &dims, ShapeList &shapes) {
   if ((int64_t)yield->getNumOperands() != (int64_t)getNumResults())
     return emitOpError("the body yields ") << yield->getNumOperands() << " values for "
                                            << getNumResults() << " results";
+  if (getBody().front().getNumArguments() != getInitialStateAndScanInputs().size() ||
+      (int64_t)getNumResults() < states)
+    return emitOpError("the body takes ") << getBody().front().getNumArguments()
+                                          << " arguments for " << getInitialStateAndScanInputs().size()
+                                          << " inputs";
   Value first = getInitialStateAndScanInputs()[states];
   int64_t firstRank = rankOf(first);
   if (firstRank < 0)
