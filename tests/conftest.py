@@ -39,6 +39,21 @@ def check_against_ort(model, feeds, opt_level=2, rtol=1e-5, atol=1e-5):
     return compiled
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _private_compile_cache(tmp_path_factory):
+    """The tests' compiled libraries go to a cache of their own, not the
+    user's (tests/test_tools.py checks the cache itself)."""
+    import os
+
+    old = os.environ.get("ONNX_MLC_CACHE_DIR")
+    os.environ["ONNX_MLC_CACHE_DIR"] = str(tmp_path_factory.mktemp("compile_cache"))
+    yield
+    if old is None:
+        del os.environ["ONNX_MLC_CACHE_DIR"]
+    else:
+        os.environ["ONNX_MLC_CACHE_DIR"] = old
+
+
 @pytest.fixture
 def rng():
     return np.random.default_rng(0)

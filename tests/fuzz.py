@@ -436,7 +436,7 @@ def run_mutant(data):
     import onnx_mlc
 
     try:
-        compiled = onnx_mlc.compile(data)
+        compiled = onnx_mlc.compile(data, cache=False)
     except onnx_mlc.OnnxMlcError as e:
         message = str(e)
         if "internal error" in message:

@@ -5,8 +5,10 @@
     (y,) = model(x)
 """
 
-from .compiler import Options, compile, compile_to
+from .compiler import Options, compile, compile_to, load
 from .errors import InputError, OnnxMlcError
 from .runtime import CompiledModel
+from .session import InferenceSession
 
-__all__ = ["compile", "compile_to", "Options", "CompiledModel", "OnnxMlcError", "InputError"]
+__all__ = ["compile", "compile_to", "load", "Options", "CompiledModel", "InferenceSession",
+           "OnnxMlcError", "InputError"]

@@ -146,18 +146,39 @@ def compile_to(model, emit, options, output_path):
     return written
 
 
-def compile(model, opt_level=2, cpu=None, prefix="mlc", input_shapes=None):
+def compile(model, opt_level=2, cpu=None, prefix="mlc", input_shapes=None, cache=True):
     """Compiles an ONNX model (path, bytes or onnx.ModelProto) for this
     machine and returns a callable CompiledModel. Symbolic dimensions stay
     dynamic unless `input_shapes` ({input name: sizes}) pins them.
 
+    The library is kept in the compile cache (see onnx_mlc/cache.py), so
+    that compiling the same model with the same options again only loads
+    it; `cache=False` or ONNX_MLC_CACHE=0 turns that off.
+
     >>> m = onnx_mlc.compile("model.onnx", opt_level=3)
     >>> (y,) = m(x)            # or m(input_name=x)
     """
+    from . import cache as compile_cache
     from .runtime import CompiledModel
 
     options = Options(opt_level=opt_level, cpu=cpu, prefix=prefix, input_shapes=input_shapes)
+    k = compile_cache.key(model, options) if cache and compile_cache.enabled() else None
+    cached = compile_cache.lookup(k) if k else None
+    if cached:
+        return CompiledModel(cached, prefix=prefix)
     tmp = tempfile.TemporaryDirectory(prefix="onnx_mlc_")
     path = os.path.join(tmp.name, "model.so")
     compile_to(model, "lib", options, path)
+    if k:
+        return CompiledModel(compile_cache.store(k, path), prefix=prefix)
     return CompiledModel(path, prefix=prefix, _owner=tmp)
+
+
+def load(library, prefix="mlc"):
+    """Loads a library built by the CLI (or compile_to) as a CompiledModel;
+    `prefix` is the one it was built with."""
+    from .runtime import CompiledModel
+
+    if not os.path.isfile(library):
+        raise OnnxMlcError(f"compiled model not found: {library}")
+    return CompiledModel(library, prefix=prefix)
