@@ -15,7 +15,8 @@ def _parser():
     p = argparse.ArgumentParser(
         prog="onnx-mlc",
         description="Compile an ONNX model to native code: a shared library with a C ABI "
-                    "and a C header, or any intermediate stage.")
+                    "and a C header, or any intermediate stage. 'onnx-mlc check model.onnx' "
+                    "compiles and compares the model with onnxruntime (see its --help).")
     p.add_argument("model", help="the .onnx file")
     p.add_argument("-o", "--output",
                    help="output path (default: the model's name with the emit kind's suffix)")
@@ -56,6 +57,11 @@ def _input_shapes(specs):
 
 
 def main(argv=None):
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["check"]:  # onnx-mlc check model.onnx ...
+        from .check import main as check_main
+
+        return check_main(argv[1:])
     args = _parser().parse_args(argv)
     output = args.output or os.path.splitext(os.path.basename(args.model))[0] + _SUFFIX[args.emit]
     try:
