@@ -251,3 +251,27 @@ def test_a_huge_size_given_at_run_time_is_out_of_memory(op):
         feeds["x"] = np.ones((1, 1), np.float32)
     with pytest.raises(onnx_mlc.InputError, match="out of memory"):
         m(**feeds)
+
+
+def test_a_zero_divisor_in_a_run_time_shape_does_not_trap():
+    # allowzero Reshape to (0, -1): the -1 divides by 0. That must be the
+    # shape error, not SIGFPE.
+    model = make_model([helper.make_node("Reshape", ["x", "s"], ["y"], allowzero=1)],
+                       [("x", F, [2, 3]), ("s", T.INT64, [2])], [("y", F, None)], opset=19)
+    m = onnx_mlc.compile(model)
+    with pytest.raises(onnx_mlc.InputError, match="invalid shape"):
+        m(np.ones((2, 3), np.float32), np.array([0, -1], np.int64))
+    assert m(np.ones((2, 3), np.float32), np.array([3, -1], np.int64))[0].shape == (3, 2)
+
+
+def test_a_library_allocated_output_listed_twice_is_freed_once():
+    # Unique's outputs are allocated by the library; the same value as two
+    # graph outputs was freed twice (heap corruption).
+    model = make_model([helper.make_node("Unique", ["x"], ["y"])], [("x", F, [5])],
+                       [("y", F, None), ("y", F, None)])
+    m = onnx_mlc.compile(model)
+    for _ in range(20):
+        a, b = m(np.array([3, 1, 3, 2, 1], np.float32))
+        np.testing.assert_array_equal(a, [1, 2, 3])
+        np.testing.assert_array_equal(b, [1, 2, 3])
+        assert a.ctypes.data != b.ctypes.data

@@ -326,6 +326,17 @@ OpFoldResult DimBuilder::mul(OpFoldResult a, OpFoldResult b) const {
       });
 }
 
+/// `y`, or 1 where it is 0 at run time: sizes divided by a size the inputs
+/// make 0 (a Reshape's -1 next to an allowed 0) must not trap; the checks
+/// on the result's element count report the bad shape instead. Division
+/// by 0 gives 0 when folded, and as x / 1 at run time, either way caught.
+static Value nonzeroDivisor(OpBuilder &b, Location l, Value y) {
+  Value zero = arith::ConstantOp::create(b, l, b.getZeroAttr(y.getType()));
+  Value one = arith::ConstantOp::create(b, l, b.getOneAttr(y.getType()));
+  Value isZero = arith::CmpIOp::create(b, l, arith::CmpIPredicate::eq, y, zero);
+  return arith::SelectOp::create(b, l, isZero, one, y);
+}
+
 OpFoldResult DimBuilder::floorDiv(OpFoldResult a, OpFoldResult b) const {
   if (constantOf(b) == 1)
     return a;
@@ -333,7 +344,7 @@ OpFoldResult DimBuilder::floorDiv(OpFoldResult a, OpFoldResult b) const {
       a, b,
       [](int64_t x, int64_t y) { return y == 0 ? 0 : llvm::divideFloorSigned(x, y); },
       [](OpBuilder &bb, Location l, Value x, Value y) -> Value {
-        return arith::FloorDivSIOp::create(bb, l, x, y);
+        return arith::FloorDivSIOp::create(bb, l, x, nonzeroDivisor(bb, l, y));
       });
 }
 
@@ -344,7 +355,7 @@ OpFoldResult DimBuilder::ceilDiv(OpFoldResult a, OpFoldResult b) const {
       a, b,
       [](int64_t x, int64_t y) { return y == 0 ? 0 : llvm::divideCeilSigned(x, y); },
       [](OpBuilder &bb, Location l, Value x, Value y) -> Value {
-        return arith::CeilDivSIOp::create(bb, l, x, y);
+        return arith::CeilDivSIOp::create(bb, l, x, nonzeroDivisor(bb, l, y));
       });
 }
 
