@@ -275,3 +275,13 @@ def test_a_library_allocated_output_listed_twice_is_freed_once():
         np.testing.assert_array_equal(a, [1, 2, 3])
         np.testing.assert_array_equal(b, [1, 2, 3])
         assert a.ctypes.data != b.ctypes.data
+
+
+def test_constant_of_shape_of_a_type_other_than_declared_is_refused():
+    # A value attribute of int32 with the output declared int8 hit an
+    # assertion when the constant was built.
+    node = helper.make_node("ConstantOfShape", ["s"], ["y"], name="c",
+                            value=helper.make_tensor("v", T.INT32, [1], [7]))
+    model = make_model([node], [("x", F, [1])], [("y", T.INT8, [2])],
+                       [helper.make_tensor("s", T.INT64, [1], [2])])
+    assert "does not match the result's element type" in refusal(model)

@@ -276,6 +276,12 @@ static LogicalResult sizesFromTensor(Operation *op, const DimBuilder &dims, Valu
 }
 
 LogicalResult ConstantOfShapeOp::resultShapes(DimBuilder &dims, ShapeList &shapes) {
+  auto resultType = dyn_cast<TensorType>(getResult().getType());
+  if (ElementsAttr value = getValueAttr(); value && resultType &&
+      value.getElementType() != resultType.getElementType())
+    return emitOpError("value of type ") << value.getElementType()
+                                         << " does not match the result's element type "
+                                         << resultType.getElementType();
   Dims out;
   bool known;
   if (failed(sizesFromTensor(*this, dims, getInput(), out, known)))
