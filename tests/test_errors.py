@@ -285,3 +285,9 @@ def test_constant_of_shape_of_a_type_other_than_declared_is_refused():
     model = make_model([node], [("x", F, [1])], [("y", T.INT8, [2])],
                        [helper.make_tensor("s", T.INT64, [1], [2])])
     assert "does not match the result's element type" in refusal(model)
+
+
+def test_split_with_more_outputs_than_num_outputs_is_refused():
+    node = helper.make_node("Split", ["x"], ["a", "b", "c"], axis=1, num_outputs=2, name="s")
+    model = make_model([node], [("x", F, [2, 4])], [("a", F, None), ("b", F, None), ("c", F, None)], opset=18)
+    assert "num_outputs is 2 but the node has 3 outputs" in refusal(model)

@@ -91,6 +91,9 @@ def schema_problem(node, opset, domain=""):
             want = _A.AttributeType.Name(declared.type)
             got = _A.AttributeType.Name(a.type) if a.type in _A.AttributeType.values() else a.type
             return f"attribute '{a.name}' must be {want}, not {got}"
+        # ONNX's Split inference indexes its outputs by num_outputs.
+        if node.op_type == "Split" and a.name == "num_outputs" and a.i != n_out:
+            return f"num_outputs is {a.i} but the node has {n_out} outputs"
         # ONNX's shape inference reads axes as 32-bit ints (and crashes on
         # some that wrap around); no tensor has 2^31 dimensions anyway.
         if _is_axis(a.name) and any(not -2 ** 31 <= v < 2 ** 31 for v in _ints(a)):

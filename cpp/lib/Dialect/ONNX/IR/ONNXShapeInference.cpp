@@ -893,6 +893,9 @@ LogicalResult SplitOp::resultShapes(DimBuilder &dims, ShapeList &shapes) {
   if (!axis)
     return emitOpError("axis is out of range");
   int64_t n = getNumResults();
+  if (auto declared = getNumOutputs(); declared && (int64_t)*declared != n)
+    return emitOpError("num_outputs is ") << *declared << " but the node has " << n
+                                          << " outputs";
   Dims sizes;
   if (!isNoneValue(getSplit())) {
     std::optional<Dims> given = dims.values(getSplit());
