@@ -19,11 +19,16 @@ using Cmp = DimBuilder::Cmp;
 /// Checks that `value` (unless none or of unknown shape) has `expected`
 /// sizes; a null size is not checked, a mismatch only the run time can see
 /// is checked there. Reports on `op`, naming the operand `name`.
+/// The shape of an optional operand, if it is present and its shape known.
+static std::optional<Dims> presentShape(const DimBuilder &dims, Value value) {
+  if (!value || isNoneValue(value))
+    return std::nullopt;
+  return dims.shape(value);
+}
+
 static LogicalResult requireShape(Operation *op, const DimBuilder &dims, Value value,
                                   ArrayRef<OpFoldResult> expected, StringRef name) {
-  if (!value || isNoneValue(value))
-    return success();
-  std::optional<Dims> shape = dims.shape(value);
+  std::optional<Dims> shape = presentShape(dims, value);
   if (!shape)
     return success();
   if (shape->size() != expected.size())
@@ -39,9 +44,7 @@ static LogicalResult requireShape(Operation *op, const DimBuilder &dims, Value v
 /// `target`, numpy style; reports on `op`, naming the operand `name`.
 static LogicalResult requireBroadcastsTo(Operation *op, const DimBuilder &dims, Value value,
                                          ArrayRef<OpFoldResult> target, StringRef name) {
-  if (!value || isNoneValue(value))
-    return success();
-  std::optional<Dims> shape = dims.shape(value);
+  std::optional<Dims> shape = presentShape(dims, value);
   if (!shape)
     return success();
   if (shape->size() > target.size())
@@ -81,9 +84,11 @@ static LogicalResult sameShapeChecked(Operation *op, const DimBuilder &dims, Sha
   for (auto [value, name] : broadcasting)
     if (failed(requireBroadcastsTo(op, dims, value, *s, name)))
       return failure();
+  if (!perChannel.empty() && s->size() < 2)
+    return op->emitOpError("expects an input of rank 2 or more");
   for (auto [value, name] : perChannel)
-    if (s->size() < 2 || failed(requireShape(op, dims, value, {(*s)[1]}, name)))
-      return s->size() < 2 ? op->emitOpError("expects an input of rank 2 or more") : failure();
+    if (failed(requireShape(op, dims, value, {(*s)[1]}, name)))
+      return failure();
   for (auto [value, name] : same)
     if (failed(requireShape(op, dims, value, *s, name)))
       return failure();
@@ -1230,7 +1235,7 @@ LogicalResult ResizeOp::resultShapes(DimBuilder &dims, ShapeList &shapes) {
   // One scale or size per axis (the lowering reads them by position); an
   // empty one stands for an absent one (opsets 11 and 12).
   for (auto [value, name] : {std::pair{getScales(), "scales"}, std::pair{getSizes(), "sizes"}}) {
-    std::optional<Dims> shape = isNoneValue(value) ? std::nullopt : dims.shape(value);
+    std::optional<Dims> shape = presentShape(dims, value);
     if (shape && (shape->size() != 1 || DimBuilder::constantOf((*shape)[0]) != 0) &&
         failed(requireShape(*this, dims, value, {dims.constant(axes.size())}, name)))
       return failure();
