@@ -30,7 +30,8 @@ print(module)
 for op in module.body.operations[0].regions[0].blocks[0].operations:
     print(op.operation.name, "@", op.location)
 
-# CHECK: module attributes {onnx.opset = 11 : i64}
+# Node names to op types, for reports and profiles.
+# CHECK: module attributes {mlc.node_ops = {custom = "Frobnicate", fc = "Gemm", soft = "Softmax", unsq = "Unsqueeze"}, onnx.opset = 11 : i64}
 # CHECK: func.func @main_graph(%[[X:.+]]: tensor<2x64xf32>) -> tensor<*xf32> attributes {mlc.input_dims = {{\[\[}}"", ""]], mlc.input_names = ["x"], mlc.output_dims = [{{\[\]}}], mlc.output_names = ["y"]}
 # CHECK-DAG: %[[NONE:.+]] = onnx.none
 # CHECK-DAG: %[[BIG:.+]] = "onnx.Constant"() <{value = dense_resource<big> : tensor<64x32xf32>}> : () -> tensor<64x32xf32>

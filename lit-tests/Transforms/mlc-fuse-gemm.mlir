@@ -1,4 +1,4 @@
-// RUN: onnx-mlc-opt %s -split-input-file --pass-pipeline='builtin.module(func.func(mlc-fuse-gemm))' | FileCheck %s
+// RUN: onnx-mlc-opt %s -split-input-file -mlir-print-debuginfo --pass-pipeline='builtin.module(func.func(mlc-fuse-gemm))' | FileCheck %s
 
 // CHECK-LABEL: func @matmul_add_relu
 func.func @matmul_add_relu(%a: tensor<4x8xf32>, %w: tensor<8x16xf32>, %b: tensor<16xf32>) -> tensor<4x16xf32> {
@@ -21,3 +21,20 @@ func.func @gemm_sigmoid(%a: tensor<4x8xf32>, %w: tensor<16x8xf32>, %b: tensor<16
   %r = "onnx.Sigmoid"(%y) : (tensor<4x16xf32>) -> tensor<4x16xf32>
   return %r : tensor<4x16xf32>
 }
+
+// -----
+
+// The fused op is located at every node it absorbed, in order: reports and
+// profiles name them all.
+// CHECK-LABEL: func @fused_location
+func.func @fused_location(%a: tensor<4x8xf32>, %w: tensor<8x16xf32>, %b: tensor<16xf32>) -> tensor<4x16xf32> {
+  // CHECK: "onnx.FusedGemm"{{.*}} loc(#[[LOC:.+]])
+  %y = "onnx.MatMul"(%a, %w) : (tensor<4x8xf32>, tensor<8x16xf32>) -> tensor<4x16xf32> loc("mm")
+  %z = "onnx.Add"(%y, %b) : (tensor<4x16xf32>, tensor<16xf32>) -> tensor<4x16xf32> loc("add")
+  %r = "onnx.Relu"(%z) : (tensor<4x16xf32>) -> tensor<4x16xf32> loc("relu")
+  return %r : tensor<4x16xf32>
+}
+// CHECK-DAG: #[[MM:.+]] = loc("mm")
+// CHECK-DAG: #[[ADD:.+]] = loc("add")
+// CHECK-DAG: #[[RELU:.+]] = loc("relu")
+// CHECK: #[[LOC]] = loc(fused[#[[MM]], #[[ADD]], #[[RELU]]])

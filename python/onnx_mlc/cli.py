@@ -7,6 +7,7 @@ import traceback
 
 from .compiler import EMIT_KINDS, Options, compile_to
 from .errors import OnnxMlcError
+from .report import Report
 
 _SUFFIX = {"onnx-ir": ".onnx.mlir", "mlir": ".mlir", "llvm": ".ll", "obj": ".o", "lib": ".so"}
 
@@ -16,7 +17,8 @@ def _parser():
         prog="onnx-mlc",
         description="Compile an ONNX model to native code: a shared library with a C ABI "
                     "and a C header, or any intermediate stage. 'onnx-mlc check model.onnx' "
-                    "compiles and compares the model with onnxruntime (see its --help).")
+                    "compiles and compares the model with onnxruntime, 'onnx-mlc profile "
+                    "model.onnx' times each node (see their --help).")
     p.add_argument("model", help="the .onnx file")
     p.add_argument("-o", "--output",
                    help="output path (default: the model's name with the emit kind's suffix)")
@@ -37,6 +39,14 @@ def _parser():
                         "otherwise symbolic dimensions stay dynamic")
     p.add_argument("--prefix", default="mlc",
                    help="prefix of the exported C symbols, <prefix>_run etc. (default: mlc)")
+    p.add_argument("--profile", action="store_true",
+                   help="build the profile variant: the library times every kernel and exports "
+                        "<prefix>_profile_size/_labels/_counters (see the header); "
+                        "'onnx-mlc profile model.onnx' prints the table")
+    p.add_argument("--report", nargs="?", const="text", choices=("text", "json"),
+                   help="print a compile report to stdout: phase times, ops before and after "
+                        "optimization, fused patterns, kernels, workspace, unsupported ops "
+                        "(--report=json for JSON)")
     p.add_argument("-v", "--verbose", action="store_true", help="show tracebacks on errors")
     p.set_defaults(opt_level=2)
     return p
@@ -62,13 +72,21 @@ def main(argv=None):
         from .check import main as check_main
 
         return check_main(argv[1:])
+    if argv[:1] == ["profile"]:  # onnx-mlc profile model.onnx ...
+        from .profile import main as profile_main
+
+        return profile_main(argv[1:])
     args = _parser().parse_args(argv)
     output = args.output or os.path.splitext(os.path.basename(args.model))[0] + _SUFFIX[args.emit]
+    report = None
     try:
         options = Options(opt_level=args.opt_level, target=args.target, cpu=args.mcpu,
-                          prefix=args.prefix, input_shapes=_input_shapes(args.input_shape))
-        written = compile_to(args.model, args.emit, options, output)
+                          prefix=args.prefix, input_shapes=_input_shapes(args.input_shape),
+                          profile=args.profile)
+        report = Report(args.model, options) if args.report else None
+        written = compile_to(args.model, args.emit, options, output, report)
     except OnnxMlcError as e:
+        _print_report(report, args.report)
         if args.verbose:
             traceback.print_exc()
         print(f"onnx-mlc: error: {e}", file=sys.stderr)
@@ -79,9 +97,15 @@ def main(argv=None):
         print(f"onnx-mlc: internal error: {type(e).__name__}: {e} (rerun with --verbose)",
               file=sys.stderr)
         return 2
+    _print_report(report, args.report)
     if args.verbose:
         print("wrote " + ", ".join(written), file=sys.stderr)
     return 0
+
+
+def _print_report(report, form):
+    if report is not None:
+        print(report.to_json() if form == "json" else report)
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@ registered pipelines stage by stage, and emit what was asked for."""
 
 import os
 import tempfile
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Dict, Optional, Sequence
 
@@ -35,6 +36,9 @@ class Options:
     input_shapes: pins the sizes of graph inputs, {name: [sizes]}, for the
         speed of static shapes; otherwise symbolic dimensions stay dynamic
         and one library runs at any size.
+    profile: builds the profile variant, which times every kernel and
+        exports the counters (<prefix>_profile_*; onnx_mlc.profile reads
+        them).
     """
 
     opt_level: int = 2
@@ -42,6 +46,7 @@ class Options:
     cpu: Optional[str] = None
     prefix: str = "mlc"
     input_shapes: Optional[Dict[str, Sequence[int]]] = None
+    profile: bool = False
 
     def __post_init__(self):
         if self.opt_level not in (0, 1, 2, 3):
@@ -91,14 +96,27 @@ def _signature(module):
             describe(ftype.results, "mlc.output_names", "mlc.output_dims"))
 
 
-def compile_to(model, emit, options, output_path):
+def compile_to(model, emit, options, output_path, report=None):
     """Compiles `model` up to stage `emit` and writes it to `output_path`.
     For "lib" and "obj" a C header is written beside it (<output>.h).
-    Returns the paths written."""
+    A `report` (onnx_mlc.report.Report) is filled in on the way, also when
+    compiling fails. Returns the paths written."""
     if emit not in EMIT_KINDS:
         raise OnnxMlcError(f"unknown emit kind '{emit}'; choose one of {', '.join(EMIT_KINDS)}")
+    report = report or _NoReport()
+    try:
+        return _compile_to(model, emit, options, output_path, report)
+    except OnnxMlcError as e:
+        report.error = str(e)
+        raise
+
+
+def _compile_to(model, emit, options, output_path, report):
     ctx = new_context()
-    module = import_model(model, ctx, options.input_shapes, lowered_ops(ctx))
+    with report.phase("import"):
+        lowered = lowered_ops(ctx)
+        module = import_model(model, ctx, options.input_shapes, lowered)
+        report.imported(module, lowered)
     written = [output_path]
 
     def write(text_or_bytes):
@@ -110,43 +128,66 @@ def compile_to(model, emit, options, output_path):
         write(str(module))
         return written
     with ctx:
-        codegen.run_pipeline(module, "mlc-optimize-onnx", options)
+        with report.phase("optimize-onnx"):
+            codegen.run_pipeline(module, "mlc-optimize-onnx", options)
+            report.optimized(module)
         signature = _signature(module)
-        codegen.run_pipeline(module, "mlc-lower-to-memref", options)
-        codegen.run_pipeline(module, "mlc-lower-to-llvm", options)
+        with report.phase("lower-to-memref"):
+            codegen.run_pipeline(module, "mlc-lower-to-memref", options)
+            report.bufferized(module)
+        with report.phase("lower-to-llvm"):
+            codegen.run_pipeline(module, "mlc-lower-to-llvm", options)
+            report.lowered(module)
         if emit == "mlir":
             write(str(module))
             return written
         if emit == "llvm":
-            write(codegen.to_llvm_ir(module))
+            with report.phase("translate"):
+                write(codegen.to_llvm_ir(module))
             return written
         with tempfile.TemporaryDirectory(prefix="onnx_mlc_") as tmp:
             # Weights go into an object of their own, written from the module
             # straight to a file; the code's LLVM IR only declares them.
-            blob = os.path.join(tmp, "constants.bin")
-            constants = _onnxMlc.externalize_constants(module, options.prefix,
-                                                       EXTERNAL_CONSTANT_BYTES, blob)
-            llvm_ir = codegen.to_llvm_ir(module)
-            del module
+            with report.phase("translate"):
+                blob = os.path.join(tmp, "constants.bin")
+                constants = _onnxMlc.externalize_constants(module, options.prefix,
+                                                           EXTERNAL_CONSTANT_BYTES, blob)
+                llvm_ir = codegen.to_llvm_ir(module)
+                del module
             objects = [os.path.join(tmp, "code.o")]
-            with open(objects[0], "wb") as f:
+            with report.phase("llvm"), open(objects[0], "wb") as f:
                 f.write(codegen.emit_object(llvm_ir, options.target, options.cpu, options.opt_level))
             del llvm_ir
-            if constants:
-                objects.append(os.path.join(tmp, "constants.o"))
-                codegen.constants_object(constants, blob, options.target, objects[-1])
-            if emit == "obj":
-                codegen.link_relocatable(objects, output_path, options.target)
-            else:
-                codegen.link_shared(objects, output_path, options.target)
+            with report.phase("link"):
+                if constants:
+                    objects.append(os.path.join(tmp, "constants.o"))
+                    codegen.constants_object(constants, blob, options.target, objects[-1])
+                if emit == "obj":
+                    codegen.link_relocatable(objects, output_path, options.target)
+                else:
+                    codegen.link_shared(objects, output_path, options.target)
     header = os.path.splitext(output_path)[0] + ".h"
     with open(header, "w") as f:
-        f.write(codegen.c_header(options.prefix, signature))
+        f.write(codegen.c_header(options.prefix, signature, options.profile))
     written.append(header)
     return written
 
 
-def compile(model, opt_level=2, cpu=None, prefix="mlc", input_shapes=None, cache=True):
+class _NoReport:
+    """What compile_to records into when no report was asked for."""
+
+    error = None
+
+    @contextmanager
+    def phase(self, name):
+        yield
+
+    def __getattr__(self, name):  # imported(), optimized(), ...: nothing to do
+        return lambda *args: None
+
+
+def compile(model, opt_level=2, cpu=None, prefix="mlc", input_shapes=None, cache=True,
+            report=False, profile=False):
     """Compiles an ONNX model (path, bytes or onnx.ModelProto) for this
     machine and returns a callable CompiledModel. Symbolic dimensions stay
     dynamic unless `input_shapes` ({input name: sizes}) pins them.
@@ -155,23 +196,36 @@ def compile(model, opt_level=2, cpu=None, prefix="mlc", input_shapes=None, cache
     that compiling the same model with the same options again only loads
     it; `cache=False` or ONNX_MLC_CACHE=0 turns that off.
 
+    `profile=True` builds the profile variant: the model's `.profile`
+    (onnx_mlc.profile.Profile) then times every kernel of every call.
+
+    `report=True` compiles afresh (the report times the compiler) and sets
+    the model's `.report`, an onnx_mlc.report.Report: print() it, or
+    .to_dict() / .to_json().
+
     >>> m = onnx_mlc.compile("model.onnx", opt_level=3)
     >>> (y,) = m(x)            # or m(input_name=x)
     """
     from . import cache as compile_cache
+    from .report import Report
     from .runtime import CompiledModel
 
-    options = Options(opt_level=opt_level, cpu=cpu, prefix=prefix, input_shapes=input_shapes)
+    options = Options(opt_level=opt_level, cpu=cpu, prefix=prefix, input_shapes=input_shapes,
+                      profile=profile)
     k = compile_cache.key(model, options) if cache and compile_cache.enabled() else None
-    cached = compile_cache.lookup(k) if k else None
+    cached = compile_cache.lookup(k) if k and not report else None
     if cached:
         return CompiledModel(cached, prefix=prefix)
     tmp = tempfile.TemporaryDirectory(prefix="onnx_mlc_")
     path = os.path.join(tmp.name, "model.so")
-    compile_to(model, "lib", options, path)
+    compile_report = Report(model, options, progress=False) if report else None
+    compile_to(model, "lib", options, path, compile_report)
     if k:
-        return CompiledModel(compile_cache.store(k, path), prefix=prefix)
-    return CompiledModel(path, prefix=prefix, _owner=tmp)
+        compiled = CompiledModel(compile_cache.store(k, path), prefix=prefix)
+    else:
+        compiled = CompiledModel(path, prefix=prefix, _owner=tmp)
+    compiled.report = compile_report
+    return compiled
 
 
 def load(library, prefix="mlc"):

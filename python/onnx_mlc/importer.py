@@ -16,7 +16,8 @@ The contract:
 * Initializers and Constant nodes become ``onnx.Constant``; tensors of more
   than ``RESOURCE_THRESHOLD`` elements are dense resources, which are not
   uniqued into the context.
-* Every op carries ``Location.name(<node name>)``.
+* Every op carries ``Location.name(<node name>)``; the module attribute
+  ``mlc.node_ops`` maps node names to op types, for reports and profiles.
 * A default-domain node whose op the dialect models becomes that op, with
   its attributes converted by their ONNX type. The dialect models the newest
   schema; where an older opset differs, the node is upgraded here (see
@@ -78,6 +79,7 @@ class _Importer:
         self.opsets = {o.domain or "": o.version for o in model.opset_import}
         self.opset = self.opsets.get("", self.opsets.get("ai.onnx", 1))
         self.values = {}  # ONNX value name -> MLIR Value
+        self.node_ops = {}  # node name -> op type, for reports and profiles
         self.types = {}  # ONNX value name -> TypeProto
         self.none_value = None
 
@@ -282,6 +284,8 @@ class _Importer:
                     continue
                 results.append(self.values[o.name])
             func.ReturnOp(results, loc=ir.Location.unknown())
+        module.operation.attributes["mlc.node_ops"] = ir.DictAttr.get(
+            {name: ir.StringAttr.get(op) for name, op in self.node_ops.items()})
         return module
 
     def operand(self, name, node):
@@ -302,6 +306,7 @@ class _Importer:
 
     def import_node(self, node):
         loc = ir.Location.name(node.name)
+        self.node_ops.setdefault(node.name, node.op_type)
         domain = node.domain if node.domain not in ("", "ai.onnx") else ""
         opset = self.opsets.get(domain, self.opsets.get("ai.onnx", 1)) if domain == "" else \
             self.opsets.get(node.domain, 1)

@@ -59,6 +59,7 @@ class CompiledModel:
             raise OnnxMlcError(f"cannot load compiled model {library_path}: {e}") from None
         self.library_path = str(library_path)
         self._owner = _owner  # keeps a temporary directory alive
+        self.report = None  # the compile report, when compile() made one
         fn = lambda suffix, res, args: self._bind(f"{prefix}_{suffix}", res, args)  # noqa: E731
         version = fn("abi_version", ctypes.c_int32, [])()
         if version != ABI_VERSION:
@@ -71,6 +72,12 @@ class CompiledModel:
         self.inputs = self._signature(fn, "input")
         self.outputs = self._signature(fn, "output")
         self._input_index = {t.name: i for i, t in enumerate(self.inputs)}
+        # Profile builds export counters; see onnx_mlc/profile.py.
+        self.profile = None
+        if hasattr(self._lib, f"{prefix}_profile_size"):
+            from .profile import Profile
+
+            self.profile = Profile(self._lib, prefix)
 
     def _bind(self, symbol, restype, argtypes):
         try:
@@ -164,7 +171,8 @@ class CompiledModel:
             else:
                 results.append(None)  # allocated by the library
                 d.data = None
-        code = self._run(in_descs, len(inputs), out_descs, len(self.outputs))
+        run = lambda: self._run(in_descs, len(inputs), out_descs, len(self.outputs))  # noqa: E731
+        code = self.profile.timed(run) if self.profile else run()
         if code != 0:
             raise InputError(f"the compiled model rejected its inputs: "
                              f"{self._message(code).decode()} (status {code})")

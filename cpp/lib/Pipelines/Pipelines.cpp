@@ -70,7 +70,9 @@ void buildLowerToMemRefPipeline(OpPassManager &pm, const PipelineOptions &option
 void buildLowerToLLVMPipeline(OpPassManager &pm, const PipelineOptions &options) {
   pm.addNestedPass<func::FuncOp>(createVectorizeContractionsPass(
       {options.vectorBits, options.vectorRegisters}));
-  pm.addPass(createOutlineKernelsPass());
+  pm.addPass(createOutlineKernelsPass({/*all=*/options.profile}));
+  if (options.profile)
+    pm.addPass(createInstrumentKernelsPass({options.prefix}));
   // Half-precision floats compute in f32 (no x86 or baseline AArch64 target
   // has the arithmetic), rounding after every op as ONNX's reference does.
   addUpstream(pm, "func.func(convert-linalg-to-loops),expand-strided-metadata,"

@@ -90,8 +90,9 @@ Operation *fusableConv(Value v) {
 void replaceWithFusedConv(PatternRewriter &rewriter, Operation *consumer,
                           Operation *conv, Value w, Value bias, StringRef activation) {
   auto get = [&](StringRef name) { return conv->getAttr(name); };
+  // The fused op answers for every node it absorbed (reports, profiles).
   auto fused = FusedConvOp::create(
-      rewriter, consumer->getLoc(), consumer->getResult(0).getType(),
+      rewriter, rewriter.getFusedLoc({conv->getLoc(), consumer->getLoc()}), consumer->getResult(0).getType(),
       conv->getOperand(0), w, bias,
       cast_or_null<StringAttr>(get("auto_pad")),
       cast_or_null<DenseI64ArrayAttr>(get("dilations")),

@@ -30,10 +30,13 @@ struct FuseIntoParallelConsumer : OpRewritePattern<linalg::GenericOp> {
       Operation *producer = use.get().getDefiningOp();
       if (!producer || !producer->hasOneUse() || !linalg::areElementwiseOpsFusable(&use))
         continue;
+      Location loc = rewriter.getFusedLoc({producer->getLoc(), consumer->getLoc()});
       FailureOr<linalg::ElementwiseOpFusionResult> fused =
           linalg::fuseElementwiseOps(rewriter, &use);
       if (failed(fused))
         continue;
+      // The fused op answers for the nodes of both (reports, profiles).
+      rewriter.modifyOpInPlace(fused->fusedOp, [&] { fused->fusedOp->setLoc(loc); });
       for (auto [original, replacement] : fused->replacements)
         rewriter.replaceAllUsesExcept(original, replacement, fused->fusedOp);
       rewriter.eraseOp(consumer);

@@ -32,11 +32,14 @@ struct MatMulAddToGemm : OpRewritePattern<AddOp> {
       auto cType = dyn_cast<RankedTensorType>(c.getType());
       if (!cType || cType.getRank() > 2)
         continue;
-      rewriter.replaceOpWithNewOp<FusedGemmOp>(
-          add, add.getType(), matmul.getA(), matmul.getB(), c,
+      // The fused op answers for both nodes (reports, profiles).
+      Location loc = rewriter.getFusedLoc({matmul.getLoc(), add.getLoc()});
+      auto gemm = FusedGemmOp::create(
+          rewriter, loc, add.getType(), matmul.getA(), matmul.getB(), c,
           rewriter.getF32FloatAttr(1.0f), rewriter.getF32FloatAttr(1.0f),
           rewriter.getI64IntegerAttr(0), rewriter.getI64IntegerAttr(0),
           rewriter.getStringAttr(""));
+      rewriter.replaceOp(add, gemm.getResult());
       rewriter.eraseOp(matmul);
       return success();
     }
@@ -54,14 +57,19 @@ struct FoldActivation : OpRewritePattern<ActOp> {
       return failure();
     StringAttr name = rewriter.getStringAttr(act->getName().stripDialect());
     if (auto gemm = dyn_cast<GemmOp>(def)) {
-      rewriter.replaceOpWithNewOp<FusedGemmOp>(
-          act, in.getType(), gemm.getA(), gemm.getB(), gemm.getC(), gemm.getAlphaAttr(),
-          gemm.getBetaAttr(), gemm.getTransAAttr(), gemm.getTransBAttr(), name);
+      auto fused = FusedGemmOp::create(
+          rewriter, rewriter.getFusedLoc({gemm.getLoc(), act.getLoc()}), in.getType(),
+          gemm.getA(), gemm.getB(), gemm.getC(), gemm.getAlphaAttr(), gemm.getBetaAttr(),
+          gemm.getTransAAttr(), gemm.getTransBAttr(), name);
+      rewriter.replaceOp(act, fused.getResult());
       rewriter.eraseOp(gemm);
       return success();
     }
     if (auto fused = dyn_cast<FusedGemmOp>(def); fused && fused.getActivation().empty()) {
-      rewriter.modifyOpInPlace(fused, [&] { fused.setActivationAttr(name); });
+      rewriter.modifyOpInPlace(fused, [&] {
+        fused.setActivationAttr(name);
+        fused->setLoc(rewriter.getFusedLoc({fused.getLoc(), act.getLoc()}));
+      });
       rewriter.replaceOp(act, fused.getResult());
       return success();
     }

@@ -46,6 +46,7 @@ func::FuncOp outline(Operation *op, Operation *after, StringRef name) {
   // back, which would undo the point of outlining.
   fn->setAttr("llvm.linkage", LLVM::LinkageAttr::get(b.getContext(), LLVM::Linkage::Internal));
   fn->setAttr("passthrough", b.getArrayAttr({b.getStringAttr("noinline")}));
+  fn->setAttr("mlc.kernel", b.getUnitAttr());
   Block *entry = fn.addEntryBlock();
   b.setInsertionPointToStart(entry);
   IRMapping mapping;
@@ -62,6 +63,7 @@ func::FuncOp outline(Operation *op, Operation *after, StringRef name) {
 }
 
 struct OutlineKernelsPass : onnx_mlc::impl::OutlineKernelsPassBase<OutlineKernelsPass> {
+  using Base::Base;
   void runOnOperation() override {
     ModuleOp module = getOperation();
     SymbolTable symbols(module);
@@ -78,7 +80,7 @@ struct OutlineKernelsPass : onnx_mlc::impl::OutlineKernelsPassBase<OutlineKernel
         kernels.push_back(op);
         return WalkResult::skip();
       });
-      if (kernels.size() < 2)
+      if (kernels.empty() || (kernels.size() < 2 && !all))
         continue;
       unsigned counter = 0;
       Operation *after = fn;

@@ -42,6 +42,11 @@ struct PipelineOptions : mlir::PassPipelineOptions<PipelineOptions> {
       llvm::cl::desc("Number of vector registers of the target (32 for "
                      "AVX-512 and NEON, 16 for AVX2 and SSE)"),
       llvm::cl::init(16)};
+  Option<bool> profile{
+      *this, "profile",
+      llvm::cl::desc("Time every kernel and export the counters "
+                     "(<prefix>_profile_*, see mlc-instrument-kernels)"),
+      llvm::cl::init(false)};
 };
 
 void buildOptimizeONNXPipeline(mlir::OpPassManager &pm, const PipelineOptions &options);

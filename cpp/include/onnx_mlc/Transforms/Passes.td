@@ -195,9 +195,11 @@ def OutlineKernelsPass : Pass<"mlc-outline-kernels", "mlir::ModuleOp"> {
   let summary = "Move each loop nest of a model function into a function of its own";
   let description = [{
     Every outermost linalg op and `scf.for` nest of a function with a body,
-    including those inside `scf.if` and `scf.while` regions, becomes a private function with internal linkage, marked
-    `noinline`, that takes the memrefs and scalars the nest uses; the nest
-    is replaced by a call. Constants are cloned instead of passed. LLVM's
+    including those inside `scf.if` and `scf.while` regions, becomes a
+    private function with internal linkage, marked `noinline` and
+    `mlc.kernel`, that takes the memrefs and scalars the nest uses; the nest
+    is replaced by a call. A function with a single nest keeps it, unless
+    `all` is set. Constants are cloned instead of passed. LLVM's
     optimization time grows faster than linearly with function size, so a
     model compiled as one function of hundreds of loop nests takes many
     times longer than the same nests as separate functions.
@@ -213,10 +215,39 @@ def OutlineKernelsPass : Pass<"mlc-outline-kernels", "mlir::ModuleOp"> {
       return
     }
     func.func private @main_graph_kernel_0(%a: memref<4xf32>, %b: memref<4xf32>)
-        attributes {llvm.linkage = #llvm.linkage<internal>, passthrough = ["noinline"]}
+        attributes {llvm.linkage = #llvm.linkage<internal>, mlc.kernel, passthrough = ["noinline"]}
     ```
   }];
+  let options = [
+    Option<"all", "all", "bool", /*default=*/"false",
+           "Outline a function's only nest too (profile builds time every nest)">
+  ];
   let dependentDialects = ["mlir::func::FuncDialect", "mlir::LLVM::LLVMDialect"];
+}
+
+def InstrumentKernelsPass : Pass<"mlc-instrument-kernels", "mlir::ModuleOp"> {
+  let summary = "Time every kernel call, for profile builds";
+  let description = [{
+    Runs after `mlc-outline-kernels`. Each call of an `mlc.kernel` function
+    becomes a timed call site, numbered in program order; the library then
+    exports, with the symbol prefix `prefix`:
+
+    - `int64_t <prefix>_profile_size(void)`: the number of call sites, N;
+    - `const char *<prefix>_profile_labels(void)`: N lines, one per site,
+      `<node names>\t<op types>\n`, both `+`-joined where the kernel was
+      fused from several ONNX nodes (names from the op's location, types
+      from the module's `mlc.node_ops`);
+    - `int64_t *<prefix>_profile_counters(void)`: 3 * N counters, for site
+      i: nanoseconds spent [3i], calls [3i+1], and the CLOCK_MONOTONIC time
+      in nanoseconds at which the last call started [3i+2]. The caller may
+      read or zero them; updates are atomic.
+  }];
+  let options = [
+    Option<"prefix", "prefix", "std::string", /*default=*/"\"mlc\"",
+           "Prefix of the exported symbols">
+  ];
+  let dependentDialects = ["mlir::func::FuncDialect", "mlir::LLVM::LLVMDialect",
+                           "mlir::arith::ArithDialect"];
 }
 
 def StaticResultsToOutParamsPass
@@ -305,7 +336,6 @@ def WidenBoolBuffersPass : Pass<"mlc-widen-bool-buffers", "mlir::ModuleOp"> {
   let dependentDialects = ["mlir::arith::ArithDialect", "mlir::memref::MemRefDialect"];
 }
 
-#endif // ONNX_MLC_TRANSFORMS_PASSES
 
 def CheckLoweredToLLVMPass : Pass<"mlc-check-lowered-to-llvm", "mlir::ModuleOp"> {
   let summary = "Fail on any op the LLVM lowering left behind";
@@ -317,3 +347,5 @@ def CheckLoweredToLLVMPass : Pass<"mlc-check-lowered-to-llvm", "mlir::ModuleOp">
     translation.
   }];
 }
+
+#endif // ONNX_MLC_TRANSFORMS_PASSES

@@ -29,9 +29,18 @@ namespace {
 
 /// "node 'conv1' (Conv, domain ai.onnx, opset 9)" for diagnostics.
 std::string describeNode(Operation *op) {
-  std::string node = "<unnamed>";
-  if (auto name = dyn_cast<NameLoc>(op->getLoc()))
-    node = name.getName().str();
+  // An op fused from several nodes answers for all of them.
+  std::string node;
+  auto addName = [&](Location loc) {
+    if (auto name = dyn_cast<NameLoc>(loc))
+      node += (node.empty() ? "" : "+") + name.getName().str();
+  };
+  if (auto fused = dyn_cast<FusedLoc>(op->getLoc()))
+    llvm::for_each(fused.getLocations(), addName);
+  else
+    addName(op->getLoc());
+  if (node.empty())
+    node = "<unnamed>";
   std::string opType, domain = "ai.onnx";
   int64_t opset = -1;
   if (auto opaque = dyn_cast<OpaqueOp>(op)) {
