@@ -10,7 +10,7 @@ from onnx import TensorProto as T
 from onnx import helper
 
 import onnx_mlc
-from conftest import make_model
+from conftest import make_model, run_reference
 
 F = T.FLOAT
 
@@ -291,3 +291,28 @@ def test_split_with_more_outputs_than_num_outputs_is_refused():
     node = helper.make_node("Split", ["x"], ["a", "b", "c"], axis=1, num_outputs=2, name="s")
     model = make_model([node], [("x", F, [2, 4])], [("a", F, None), ("b", F, None), ("c", F, None)], opset=18)
     assert "num_outputs is 2 but the node has 3 outputs" in refusal(model)
+
+
+def test_slice_declared_with_another_rank_than_its_data_is_refused():
+    # Fuzz (seed 4, mutant 2319): run-time axes, a rank-1 data and a rank-3
+    # declared result failed an assertion when the result was cast.
+    node = helper.make_node("Slice", ["d", "s", "e", "a"], ["y"], name="sl")
+    model = make_model([node], [("d", T.INT64, [1]), ("s", T.INT64, [1]), ("e", T.INT64, [1]),
+                                ("a", T.INT64, [1])], [("y", T.INT64, [20, 9, 5])])
+    assert "declared with rank 3, but slicing keeps the data's rank 1" in refusal(model)
+
+
+def test_gru_with_a_dynamic_batch_and_a_declared_one_compiles_and_checks():
+    # Fuzz (seed 4, mutant 7480): a symbolic batch in X with Y_h declared at
+    # batch 3 segfaulted while the time loop was being built.
+    rng = np.random.default_rng(0)
+    node = helper.make_node("GRU", ["x", "w", "r"], ["", "h"], hidden_size=3, name="g")
+    model = make_model([node], [("x", F, [1, "M", 3]), ("w", F, [1, 9, 3]), ("r", F, [1, 9, 3])],
+                       [("h", F, [1, 3, 3])])
+    m = onnx_mlc.compile(model)
+    w, r = (rng.standard_normal((1, 9, 3)).astype(np.float32) for _ in range(2))
+    x = rng.standard_normal((1, 3, 3)).astype(np.float32)
+    (h,) = m(x, w, r)
+    np.testing.assert_allclose(h, run_reference(model, {"x": x, "w": w, "r": r})[0], rtol=1e-5, atol=1e-6)
+    with pytest.raises(onnx_mlc.InputError, match="invalid shape inside the model"):
+        m(np.ones((1, 2, 3), np.float32), w, r)

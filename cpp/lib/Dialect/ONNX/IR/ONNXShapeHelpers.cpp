@@ -435,9 +435,12 @@ static SizeKey dimKey(Value tensor, int64_t d, unsigned depth) {
     if (!type.isDynamicDim(d))
       return {nullptr, type.getDimSize(d)};
     if (auto arg = dyn_cast<BlockArgument>(tensor)) {
+      // (A block being built, such as a loop body in its builder, has no
+      // parent op yet.)
       Block *block = arg.getOwner();
-      if (block->isEntryBlock())
-        if (auto names = block->getParentOp()->getAttrOfType<ArrayAttr>("mlc.input_dims"))
+      Operation *parent = block->getParent() ? block->getParentOp() : nullptr;
+      if (parent && block->isEntryBlock())
+        if (auto names = parent->getAttrOfType<ArrayAttr>("mlc.input_dims"))
           if (arg.getArgNumber() < names.size())
             if (auto list = dyn_cast<ArrayAttr>(names[arg.getArgNumber()]))
               if (d < (int64_t)list.size())

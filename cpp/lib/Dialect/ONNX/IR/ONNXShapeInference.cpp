@@ -820,8 +820,14 @@ LogicalResult SliceOp::resultShapes(DimBuilder &dims, ShapeList &shapes) {
   SmallVector<int64_t> axes;
   if (!isNoneValue(getAxes())) {
     std::optional<SmallVector<int64_t>> a = getConstantInts(getAxes());
-    if (!a)
-      return success(); // rank is known, but not which dims change
+    if (!a) {
+      // The rank is known, but not which dims change.
+      auto declared = dyn_cast<RankedTensorType>(getType());
+      if (declared && declared.getRank() != rank)
+        return emitOpError("result is declared with rank ")
+               << declared.getRank() << ", but slicing keeps the data's rank " << rank;
+      return success();
+    }
     std::optional<SmallVector<int64_t>> sorted = normalizeAxes(*a, rank);
     if (!sorted || a->size() != starts->size())
       return emitOpError("axes are out of range, repeated or of the wrong length");
