@@ -89,3 +89,17 @@ func.func @if_of_constant(%x: tensor<2xf32>) -> tensor<*xf32> {
   %a = "onnx.Abs"(%r) : (tensor<*xf32>) -> tensor<*xf32>
   return %a : tensor<*xf32>
 }
+
+// -----
+
+// A shape fed at run time decides, not the declared result type: neither
+// op folds, although the declared types would allow it.
+// CHECK-LABEL: func @declared_shapes_do_not_fold_run_time_shapes
+func.func @declared_shapes_do_not_fold_run_time_shapes(%x: tensor<2x3xf32>, %s: tensor<2xi64>)
+    -> (tensor<2x3xf32>, tensor<2x3xf32>) {
+  // CHECK: "onnx.ConstantOfShape"(%arg1)
+  // CHECK: "onnx.Reshape"(%arg0, %arg1)
+  %c = "onnx.ConstantOfShape"(%s) : (tensor<2xi64>) -> tensor<2x3xf32>
+  %r = "onnx.Reshape"(%x, %s) : (tensor<2x3xf32>, tensor<2xi64>) -> tensor<2x3xf32>
+  return %c, %r : tensor<2x3xf32>, tensor<2x3xf32>
+}

@@ -70,3 +70,18 @@ func.func @reshape_with_a_partly_known_shape(%x: tensor<?x?x768xf32>, %m: tensor
   %1 = "onnx.Expand"(%m, %e) : (tensor<?x1x1x?xf32>, tensor<4xi64>) -> tensor<*xf32>
   return %0, %1 : tensor<*xf32>, tensor<*xf32>
 }
+
+// -----
+
+// Squeeze and Unsqueeze with axes fed at run time: the count of axes fixes
+// the rank; the sizes are computed when the model runs.
+// CHECK-LABEL: func @run_time_axes
+func.func @run_time_axes(%x: tensor<1x3x1xf32>, %a: tensor<1xi64>, %b: tensor<2xi64>)
+    -> (tensor<*xf32>, tensor<*xf32>) {
+  // CHECK: "onnx.Squeeze"(%arg0, %arg1) : (tensor<1x3x1xf32>, tensor<1xi64>) -> tensor<?x?xf32>
+  // (Result dim 0 is 1 either way: an axis, or input dim 0.)
+  // CHECK: "onnx.Unsqueeze"(%arg0, %arg2) : (tensor<1x3x1xf32>, tensor<2xi64>) -> tensor<1x?x?x?x?xf32>
+  %s = "onnx.Squeeze"(%x, %a) : (tensor<1x3x1xf32>, tensor<1xi64>) -> tensor<*xf32>
+  %u = "onnx.Unsqueeze"(%x, %b) : (tensor<1x3x1xf32>, tensor<2xi64>) -> tensor<*xf32>
+  return %s, %u : tensor<*xf32>, tensor<*xf32>
+}

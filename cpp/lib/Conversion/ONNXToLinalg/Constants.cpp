@@ -114,24 +114,24 @@ struct RangeLowering : ONNXConversion<RangeOp> {
     Value start = scalarOf(adaptor.getStart()), limit = scalarOf(adaptor.getLimit()),
           delta = scalarOf(adaptor.getDelta());
     Scalar s(rewriter, loc, onnxElem);
-    Value count;
-    OpFoldResult staticCount = resultType(op).isDynamicDim(0)
-                                   ? OpFoldResult()
-                                   : OpFoldResult(rewriter.getIndexAttr(resultType(op).getDimSize(0)));
-    if (staticCount) {
-      count = indexValue(rewriter, loc, staticCount);
-    } else {
-      // In f64, as the reference computes ceil((limit - start) / delta).
-      Type f64 = rewriter.getF64Type();
-      Value span = arith::SubFOp::create(rewriter, loc, convertScalar(rewriter, loc, limit, onnxElem, f64),
-                                         convertScalar(rewriter, loc, start, onnxElem, f64));
-      Value n = math::CeilOp::create(
-          rewriter, loc, arith::DivFOp::create(rewriter, loc, span,
-                                               convertScalar(rewriter, loc, delta, onnxElem, f64)));
-      Value n64 = arith::FPToSIOp::create(rewriter, loc, rewriter.getI64Type(), n);
-      n64 = arith::MaxSIOp::create(rewriter, loc, n64, arith::ConstantIntOp::create(rewriter, loc, 0, 64));
-      count = arith::IndexCastOp::create(rewriter, loc, rewriter.getIndexType(), n64);
-    }
+    // Counted at run time even where the model declares the size: the
+    // declaration is checked against it (replaceOp), not trusted.
+    // In f64, as the reference computes ceil((limit - start) / delta).
+    Type f64 = rewriter.getF64Type();
+    Value span = arith::SubFOp::create(rewriter, loc, convertScalar(rewriter, loc, limit, onnxElem, f64),
+                                       convertScalar(rewriter, loc, start, onnxElem, f64));
+    Value n = math::CeilOp::create(
+        rewriter, loc, arith::DivFOp::create(rewriter, loc, span,
+                                             convertScalar(rewriter, loc, delta, onnxElem, f64)));
+    // Clamped before the conversion, which is undefined for NaN and
+    // infinities (delta 0); a count too large to allocate is then refused
+    // at run time as out of memory.
+    n = arith::MinNumFOp::create(rewriter, loc, n, arith::ConstantFloatOp::create(
+                                                       rewriter, loc, cast<FloatType>(f64), APFloat(0x1p62)));
+    n = arith::MaxNumFOp::create(rewriter, loc, n, arith::ConstantFloatOp::create(
+                                                       rewriter, loc, cast<FloatType>(f64), APFloat(0.0)));
+    Value n64 = arith::FPToSIOp::create(rewriter, loc, rewriter.getI64Type(), n);
+    Value count = arith::IndexCastOp::create(rewriter, loc, rewriter.getIndexType(), n64);
     Value r = buildElementwise(
         rewriter, loc, {count}, s.type(), ValueRange{}, [&](OpBuilder &b, Location l, ValueRange) {
           Scalar sc(b, l, onnxElem);

@@ -54,20 +54,13 @@ struct ReshapeLowering : ONNXConversion<OnnxOp> {
   LogicalResult matchAndRewrite(OnnxOp op, typename Base::Adaptor adaptor,
                                 ConversionPatternRewriter &rewriter) const override {
     FailureOr<ShapeList> shapes = this->resultShapes(op, adaptor, rewriter);
-    SmallVector<OpFoldResult> sizes;
-    if (succeeded(shapes) && llvm::none_of((*shapes)[0], [](OpFoldResult d) { return d.isNull(); })) {
-      sizes = (*shapes)[0];
-    } else if (this->resultType(op).hasStaticShape()) {
-      // Axes known only at run time, a shape declared by the model: the
-      // data keeps its order, and reshapeTo checks the element count.
-      for (int64_t d : this->resultType(op).getShape())
-        sizes.push_back(rewriter.getIndexAttr(d));
-      RankedTensorType in = typeOf(adaptor.getOperands()[0]);
-      if (in.hasStaticShape() && in.getNumElements() != this->resultType(op).getNumElements())
-        return this->unsupported(op, rewriter, "the declared result shape holds another number of elements");
-    } else {
-      return this->unsupported(op, rewriter, "the result shape cannot be computed");
-    }
+    // A shape declared by the model is not enough: it must follow from the
+    // operands (axes or a shape of unknown length fed at run time could
+    // ask for another one).
+    if (failed(shapes) || llvm::any_of((*shapes)[0], [](OpFoldResult d) { return d.isNull(); }))
+      return this->unsupported(op, rewriter, "the result shape cannot be computed from the "
+                                             "operands at compile time or run time");
+    SmallVector<OpFoldResult> sizes = (*shapes)[0];
     Value r = reshapeTo(rewriter, op.getLoc(), adaptor.getOperands()[0], sizes);
     this->replaceOp(op, rewriter, r);
     return success();

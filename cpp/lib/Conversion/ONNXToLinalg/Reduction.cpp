@@ -205,7 +205,9 @@ struct ReduceLowering : ONNXConversion<ReduceOp> {
     Value empty = arith::CmpIOp::create(rewriter, loc, arith::CmpIPredicate::eq, count, zero);
     Value all = op.getNoopWithEmptyAxes() ? (Value)arith::ConstantIntOp::create(rewriter, loc, 0, 1)
                                           : empty;
+    // The flags, then whether every axis so far was in range.
     SmallVector<Value> init(rank, all);
+    init.push_back(arith::ConstantIntOp::create(rewriter, loc, 1, 1));
     auto loop = scf::ForOp::create(
         rewriter, loc, zero, count, one, init,
         [&](OpBuilder &b, Location l, Value j, ValueRange flags) {
@@ -218,9 +220,15 @@ struct ReduceLowering : ONNXConversion<ReduceOp> {
                                              arith::ConstantIndexOp::create(b, l, d));
             next.push_back(arith::OrIOp::create(b, l, flags[d], is));
           }
+          Value inRange = arith::AndIOp::create(
+              b, l, arith::CmpIOp::create(b, l, arith::CmpIPredicate::sge, v, zero),
+              arith::CmpIOp::create(b, l, arith::CmpIPredicate::slt, v,
+                                    arith::ConstantIndexOp::create(b, l, rank)));
+          next.push_back(arith::AndIOp::create(b, l, flags.back(), inRange));
           scf::YieldOp::create(b, l, next);
         });
-    return SmallVector<Value>(loop.getResults());
+    cf::AssertOp::create(rewriter, loc, loop.getResults().back(), "the axes are out of range");
+    return SmallVector<Value>(loop.getResults().drop_back());
   }
 };
 

@@ -585,6 +585,13 @@ SmallVector<Attribute> evaluateConstant(Operation *op, ArrayRef<Attribute> opera
                                    APInt(resultType.getElementTypeBitWidth(), inType.getNumElements()))};
   }
   if (auto cos = dyn_cast<ConstantOfShapeOp>(op)) {
+    // Only a constant shape decides: a declared result type alone may
+    // contradict the shape fed at run time.
+    auto shape = dyn_cast_or_null<DenseIntElementsAttr>(operands.empty() ? Attribute() : operands[0]);
+    if (!shape || !llvm::equal(llvm::map_range(shape.getValues<APInt>(),
+                                               [](const APInt &v) { return v.getSExtValue(); }),
+                               resultType.getShape()))
+      return {};
     Attribute fill;
     if (auto value = cos.getValueAttr()) {
       auto dense = dyn_cast<DenseElementsAttr>(value);

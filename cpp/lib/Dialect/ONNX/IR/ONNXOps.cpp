@@ -213,22 +213,25 @@ OpFoldResult TransposeOp::fold(FoldAdaptor adaptor) {
 }
 
 /// Reshape-like ops: the identity when nothing changes, else constant data.
+/// Only a constant shape (or axes) operand can say that nothing changes: a
+/// declared result type alone may contradict the value fed at run time.
 template <typename Op>
-static OpFoldResult foldReshapeLike(Op op, Value data, Attribute dataAttr) {
+static OpFoldResult foldReshapeLike(Op op, Value data, Value shape, ArrayRef<Attribute> operands) {
   auto type = dyn_cast<RankedTensorType>(op.getType());
-  if (type && type.hasStaticShape() && data.getType() == type)
+  bool shapeKnown = !shape || isNoneValue(shape) || operands[1];
+  if (shapeKnown && type && type.hasStaticShape() && data.getType() == type)
     return data;
-  return foldToConstant(op, {dataAttr});
+  return foldToConstant(op, operands);
 }
 
 OpFoldResult ReshapeOp::fold(FoldAdaptor adaptor) {
-  return foldReshapeLike(*this, getData(), adaptor.getData());
+  return foldReshapeLike(*this, getData(), getShape(), adaptor.getOperands());
 }
 OpFoldResult SqueezeOp::fold(FoldAdaptor adaptor) {
-  return foldReshapeLike(*this, getData(), adaptor.getData());
+  return foldReshapeLike(*this, getData(), getAxes(), adaptor.getOperands());
 }
 OpFoldResult UnsqueezeOp::fold(FoldAdaptor adaptor) {
-  return foldReshapeLike(*this, getData(), adaptor.getData());
+  return foldReshapeLike(*this, getData(), getAxes(), adaptor.getOperands());
 }
 
 //===----------------------------------------------------------------------===//

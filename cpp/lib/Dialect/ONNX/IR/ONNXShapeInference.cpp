@@ -663,14 +663,73 @@ static std::optional<SmallVector<int64_t>> constantAxes(Value axes, bool &unknow
   return values;
 }
 
+/// Per dim of a rank-`rank` shape, how many of `axes` name it (axes may be
+/// known only at run time); requires every axis in range and none repeated.
+static FailureOr<Dims> axisHits(DimBuilder &dims, ArrayRef<OpFoldResult> axes, int64_t rank) {
+  OpFoldResult zero = dims.constant(0), one = dims.constant(1);
+  Dims hits(rank, zero);
+  for (OpFoldResult a : axes) {
+    OpFoldResult d = dims.select(Cmp::LT, a, zero, dims.add(a, dims.constant(rank)), a);
+    for (int64_t i = 0; i < rank; ++i)
+      hits[i] = dims.add(hits[i], dims.select(Cmp::EQ, d, dims.constant(i), one, zero));
+  }
+  OpFoldResult named = zero, repeated = zero;
+  for (OpFoldResult h : hits) {
+    named = dims.add(named, h);
+    repeated = dims.add(repeated, dims.select(Cmp::GT, h, one, one, zero));
+  }
+  if (failed(dims.require(Cmp::EQ, named, dims.constant(axes.size()),
+                          "axes out of range")) ||
+      failed(dims.require(Cmp::EQ, repeated, zero, "repeated axes")))
+    return failure();
+  return hits;
+}
+
+/// Squeeze and Unsqueeze with axes known only at run time: `hits` flags the
+/// dims of the longer shape (`in` for Squeeze, the result for Unsqueeze);
+/// dim j of the shorter one is the j-th dim not flagged.
+static Dims unflaggedDims(DimBuilder &dims, const Dims &longer, ArrayRef<OpFoldResult> hits,
+                          int64_t shorterRank) {
+  OpFoldResult zero = dims.constant(0), one = dims.constant(1);
+  Dims out(shorterRank, zero);
+  OpFoldResult before = zero; // unflagged dims so far
+  for (auto [m, h] : llvm::enumerate(hits)) {
+    for (int64_t j = 0; j < shorterRank; ++j)
+      out[j] = dims.add(out[j], dims.select(Cmp::EQ, h, zero,
+                                            dims.select(Cmp::EQ, before, dims.constant(j),
+                                                        longer[m], zero),
+                                            zero));
+    before = dims.add(before, dims.select(Cmp::EQ, h, zero, one, zero));
+  }
+  return out;
+}
+
 LogicalResult SqueezeOp::resultShapes(DimBuilder &dims, ShapeList &shapes) {
   std::optional<Dims> in = dims.shape(getData());
   if (!in)
     return success();
   bool unknown;
   std::optional<SmallVector<int64_t>> given = constantAxes(getAxes(), unknown);
-  if (unknown)
+  if (unknown) {
+    // Axes fed at run time, of a known count.
+    std::optional<Dims> values = dims.values(getAxes());
+    int64_t rank = in->size();
+    if (!values || (int64_t)values->size() > rank)
+      return success();
+    FailureOr<Dims> hits = axisHits(dims, *values, rank);
+    if (failed(hits))
+      return emitOpError("axes are out of range or repeated");
+    OpFoldResult notOne = dims.constant(0);
+    for (auto [d, h] : llvm::zip(*in, *hits))
+      notOne = dims.add(notOne, dims.select(Cmp::EQ, h, dims.constant(0), dims.constant(0),
+                                            dims.select(Cmp::EQ, d, dims.constant(1),
+                                                        dims.constant(0), dims.constant(1))));
+    if (failed(dims.require(Cmp::EQ, notOne, dims.constant(0),
+                            "Squeeze of a dimension that is not 1")))
+      return emitOpError("squeezes a dimension that is not 1");
+    shapes.push_back(unflaggedDims(dims, *in, *hits, rank - values->size()));
     return success();
+  }
   std::optional<SmallVector<int64_t>> axes;
   if (given) {
     axes = normalizeAxes(*given, in->size());
@@ -700,8 +759,33 @@ LogicalResult SqueezeOp::resultShapes(DimBuilder &dims, ShapeList &shapes) {
 LogicalResult UnsqueezeOp::resultShapes(DimBuilder &dims, ShapeList &shapes) {
   std::optional<Dims> in = dims.shape(getData());
   std::optional<SmallVector<int64_t>> values = getConstantInts(getAxes());
-  if (!in || !values)
+  if (!in)
     return success();
+  if (!values) {
+    // Axes fed at run time, of a known count: result dim j is 1 where an
+    // axis names it, else the next input dim.
+    std::optional<Dims> axes = dims.values(getAxes());
+    if (!axes)
+      return success();
+    int64_t outRank = in->size() + axes->size();
+    FailureOr<Dims> hits = axisHits(dims, *axes, outRank);
+    if (failed(hits))
+      return emitOpError("axes are out of range or repeated");
+    // The inverse of unflaggedDims: input dim k goes to the k-th unflagged
+    // result dim.
+    OpFoldResult zero = dims.constant(0), one = dims.constant(1);
+    Dims out;
+    OpFoldResult before = zero;
+    for (int64_t j = 0; j < outRank; ++j) {
+      OpFoldResult fromIn = zero;
+      for (int64_t k = 0; k < (int64_t)in->size(); ++k)
+        fromIn = dims.add(fromIn, dims.select(Cmp::EQ, before, dims.constant(k), (*in)[k], zero));
+      out.push_back(dims.select(Cmp::EQ, (*hits)[j], zero, fromIn, one));
+      before = dims.add(before, dims.select(Cmp::EQ, (*hits)[j], zero, one, zero));
+    }
+    shapes.push_back(out);
+    return success();
+  }
   int64_t outRank = in->size() + values->size();
   std::optional<SmallVector<int64_t>> axes = normalizeAxes(*values, outRank);
   if (!axes)
