@@ -316,3 +316,12 @@ def test_gru_with_a_dynamic_batch_and_a_declared_one_compiles_and_checks():
     np.testing.assert_allclose(h, run_reference(model, {"x": x, "w": w, "r": r})[0], rtol=1e-5, atol=1e-6)
     with pytest.raises(onnx_mlc.InputError, match="invalid shape inside the model"):
         m(np.ones((1, 2, 3), np.float32), w, r)
+
+
+def test_resize_with_empty_sizes_and_no_scales_is_refused():
+    # Fuzz (seed 5, mutant 1653): an empty sizes tensor counted as given, and
+    # the lowering read four sizes out of it (segfault).
+    node = helper.make_node("Resize", ["x", "roi", "", "s"], ["y"], name="r", mode="linear")
+    model = make_model([node], [("x", F, [1, 1, 4, 4]), ("roi", F, [8]), ("s", T.INT64, [0])],
+                       [("y", F, [1, 1, 3, 3])])
+    assert "node 'r' (Resize, domain ai.onnx, opset 17): needs scales or sizes" in refusal(model)

@@ -56,7 +56,7 @@ struct ResizeLowering : ONNXConversion<ResizeOp> {
       for (int64_t v : *a)
         axes.push_back(*normalizeAxis(v, rank));
     }
-    bool fromSizes = !isNone(op.getSizes());
+    bool fromSizes = !isAbsentInput(op.getSizes());
     StringRef policy = op.getKeepAspectRatioPolicy();
     if (policy != "stretch" && policy != "not_larger" && policy != "not_smaller")
       return unsupported(op, rewriter, "unknown keep_aspect_ratio_policy '" + policy + "'");

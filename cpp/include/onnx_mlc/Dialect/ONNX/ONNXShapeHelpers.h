@@ -149,6 +149,9 @@ int64_t rankOf(mlir::Value v);
 
 /// Whether `v` is an absent optional operand (`none`).
 bool isNoneValue(mlir::Value v);
+/// An optional input left out: `none`, or a 1-D tensor of static size 0
+/// (how opsets 11 and 12 leave out Resize's scales or sizes).
+bool isAbsentInput(mlir::Value v);
 
 /// Window geometry of a Conv or pooling op over its spatial dims, resolved
 /// from kernel_shape, strides, dilations, pads, auto_pad and ceil_mode.

@@ -651,6 +651,13 @@ int64_t rankOf(Value v) {
 
 bool isNoneValue(Value v) { return !v || isa<NoneType>(v.getType()); }
 
+bool isAbsentInput(Value v) {
+  if (isNoneValue(v))
+    return true;
+  auto t = dyn_cast<RankedTensorType>(v.getType());
+  return t && t.getRank() == 1 && t.getDimSize(0) == 0;
+}
+
 FailureOr<WindowGeometry>
 computeWindowGeometry(const DimBuilder &dims, ArrayRef<OpFoldResult> inSizes,
                       ArrayRef<int64_t> kernel, std::optional<ArrayRef<int64_t>> strides,

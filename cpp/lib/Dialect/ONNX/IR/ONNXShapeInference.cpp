@@ -1333,7 +1333,7 @@ LogicalResult ResizeOp::resultShapes(DimBuilder &dims, ShapeList &shapes) {
   Dims out = *in;
   StringRef policy = getKeepAspectRatioPolicy();
   bool stretch = policy == "stretch";
-  if (!isNoneValue(getSizes()) && (!stretch || getConstantInts(getSizes()))) {
+  if (!isAbsentInput(getSizes()) && (!stretch || getConstantInts(getSizes()))) {
     std::optional<Dims> sizes = dims.values(getSizes());
     if (!sizes)
       return success();
@@ -1351,13 +1351,13 @@ LogicalResult ResizeOp::resultShapes(DimBuilder &dims, ShapeList &shapes) {
                              : OpFoldResult();
       }
     }
-  } else if (!isNoneValue(getSizes())) {
+  } else if (!isAbsentInput(getSizes())) {
     std::optional<Dims> sizes = dims.values(getSizes());
     if (!sizes)
       return success();
     for (auto [i, a] : llvm::enumerate(axes))
       out[a] = i < sizes->size() ? (*sizes)[i] : OpFoldResult();
-  } else if (!isNoneValue(getScales())) {
+  } else if (!isAbsentInput(getScales())) {
     std::optional<SmallVector<double>> scales = resizeScales(*this);
     for (int64_t a : axes) {
       std::optional<int64_t> n = DimBuilder::constantOf((*in)[a]);
