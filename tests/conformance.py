@@ -221,5 +221,15 @@ def main(argv=None):
     return results
 
 
+def exit_status(results, whole_suite):
+    """1 if a case failed, crashed or hung, or (for the whole suite) a case
+    of the passing list no longer passes."""
+    bad = any(r[0] in ("fail", "crash", "timeout") for r in results.values())
+    regressed = whole_suite and any(results.get(n, ("missing",))[0] != "pass"
+                                    for n in read_passing_list())
+    return 1 if bad or regressed else 0
+
+
 if __name__ == "__main__":
-    main()
+    args = sys.argv[1:]
+    sys.exit(exit_status(main(args), whole_suite="-k" not in args))

@@ -400,7 +400,11 @@ def limit_memory():
     worker instead of exhausting the machine."""
     import resource
 
-    resource.setrlimit(resource.RLIMIT_AS, (WORKER_MEMORY, WORKER_MEMORY))
+    # AddressSanitizer reserves terabytes of address space for its shadow
+    # memory; under it (scripts/sanitize.sh) failed allocations return NULL
+    # instead (allocator_may_return_null).
+    if "libasan" not in os.environ.get("LD_PRELOAD", ""):
+        resource.setrlimit(resource.RLIMIT_AS, (WORKER_MEMORY, WORKER_MEMORY))
 
 
 def random_inputs(compiled, rng):
