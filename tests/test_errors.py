@@ -192,15 +192,26 @@ def test_an_empty_result_of_huge_sizes_compiles():
     assert m.outputs[0].shape == (2 ** 31, 2 ** 31, 0)
 
 
-@pytest.mark.parametrize("op,attrs,inputs", [
-    ("ScatterElements", {"axis": 5}, ["x", "i", "x"]),
-    ("GatherElements", {"axis": -5}, ["x", "i"]),
-    ("Softmax", {"axis": 2}, ["x"]),
-])
+AXIS_OPS = [  # every lowered op with an axis attribute: (op, inputs)
+    ("ScatterElements", ["x", "i", "x"]), ("GatherElements", ["x", "i"]), ("Gather", ["x", "i"]),
+    ("Concat", ["x", "x"]), ("Split", ["x"]), ("Softmax", ["x"]), ("LogSoftmax", ["x"]),
+    ("Hardmax", ["x"]), ("ArgMax", ["x"]), ("ArgMin", ["x"]), ("Flatten", ["x"]),
+    ("LayerNormalization", ["x", "x"]), ("Compress", ["x", "b"]), ("OneHot", ["i", "d", "v"]),
+    ("TopK", ["x", "k"]),
+]
+
+
+@pytest.mark.parametrize("op,attrs,inputs", [(op, {"axis": a}, ins) for op, ins in AXIS_OPS
+                                             for a in (5, -5)])
 def test_an_axis_out_of_range_is_refused(op, attrs, inputs):
-    model = make_model([helper.make_node(op, inputs, ["y"], name="n", **attrs)],
-                       [("x", F, [2, 3]), ("i", T.INT64, [2, 3])], [("y", F, None)])
-    assert "node 'n'" in refusal(model) and "out of range" in refusal(model)
+    outputs = {"TopK": ["y", "j"]}.get(op, ["y"])
+    types = {"ArgMax": T.INT64, "ArgMin": T.INT64}
+    model = make_model([helper.make_node(op, inputs, outputs, name="n", **attrs)],
+                       [("x", F, [2, 3]), ("i", T.INT64, [2, 3]), ("b", T.BOOL, [3]),
+                        ("d", T.INT64, []), ("v", F, [2]), ("k", T.INT64, [1])],
+                       [(o, types.get(op, F) if o == "y" else T.INT64, None) for o in outputs])
+    why = refusal(model)
+    assert "node 'n'" in why and ("out of range" in why or "axis" in why), why
 
 
 def test_recurrent_weights_of_the_wrong_shape_are_refused():
