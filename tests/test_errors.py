@@ -277,7 +277,8 @@ def test_a_zero_divisor_in_a_run_time_shape_does_not_trap():
 
 def test_a_library_allocated_output_listed_twice_is_freed_once():
     # Unique's outputs are allocated by the library; the same value as two
-    # graph outputs was freed twice (heap corruption).
+    # graph outputs was one buffer, freed twice (heap corruption). The
+    # library now returns a copy for the second.
     model = make_model([helper.make_node("Unique", ["x"], ["y"])], [("x", F, [5])],
                        [("y", F, None), ("y", F, None)])
     m = onnx_mlc.compile(model)

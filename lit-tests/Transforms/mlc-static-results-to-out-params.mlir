@@ -1,4 +1,4 @@
-// RUN: onnx-mlc-opt %s --pass-pipeline='builtin.module(mlc-static-results-to-out-params)' | FileCheck %s
+// RUN: onnx-mlc-opt %s -split-input-file --pass-pipeline='builtin.module(mlc-static-results-to-out-params)' | FileCheck %s
 
 // The static result becomes an argument that replaces its allocation; the
 // status and the result of run-time shape stay results. An input returned
@@ -16,4 +16,19 @@ func.func @main_graph(%x: memref<4xf32>, %n: index) -> (i32, memref<4xf32>, memr
   linalg.copy ins(%x : memref<4xf32>) outs(%a : memref<4xf32>)
   %d = memref.alloc(%n) : memref<?xf32>
   return %ok, %a, %d, %x : i32, memref<4xf32>, memref<?xf32>, memref<4xf32>
+}
+
+// -----
+
+// A run-time-shaped value listed twice comes back as two buffers: the
+// caller owns each result and frees it.
+// CHECK-LABEL: func @main_graph(%{{.+}}: index) -> (memref<?xf32>, memref<?xf32>)
+func.func @main_graph(%n: index) -> (memref<?xf32>, memref<?xf32>) {
+  // CHECK: %[[A:.+]] = memref.alloc(%{{.+}}) : memref<?xf32>
+  // CHECK: %[[D:.+]] = memref.dim %[[A]]
+  // CHECK: %[[B:.+]] = memref.alloc(%[[D]]) : memref<?xf32>
+  // CHECK: memref.copy %[[A]], %[[B]]
+  // CHECK: return %[[A]], %[[B]]
+  %a = memref.alloc(%n) : memref<?xf32>
+  return %a, %a : memref<?xf32>, memref<?xf32>
 }

@@ -176,18 +176,10 @@ class CompiledModel:
         if code != 0:
             raise InputError(f"the compiled model rejected its inputs: "
                              f"{self._message(code).decode()} (status {code})")
-        taken = {}
         for i, (d, info) in enumerate(zip(out_descs, self.outputs)):
             if results[i] is None or (d.data and results[i].ctypes.data != d.data):
-                if d.data and d.data in taken:
-                    # One value listed as two graph outputs: one buffer,
-                    # freed once; each output gets its own array.
-                    results[i] = taken[d.data].copy()
-                    continue
                 shape = tuple(d.shape[k] for k in range(d.rank))
                 results[i] = self._take(d.data, shape, info.dtype, info.name)
-                if d.data:
-                    taken[d.data] = results[i]
         return results
 
     def _take(self, address, shape, dtype, name):

@@ -39,7 +39,7 @@ struct StaticResultsToOutParamsPass
       SmallVector<Value> kept;
       for (auto [i, v] : llvm::enumerate(ret.getOperands())) {
         if (moved[i] < 0) {
-          kept.push_back(v);
+          kept.push_back(llvm::is_contained(kept, v) ? copyOf(b, ret.getLoc(), v) : v);
           continue;
         }
         Value out = fn.getArgument(moved[i]);
@@ -61,6 +61,22 @@ struct StaticResultsToOutParamsPass
     for (auto [v, out] : placed)
       v.getDefiningOp()->erase();
     fn.setType(FunctionType::get(&getContext(), args, results));
+  }
+
+  /// A new buffer holding `v`'s data: a value listed as two graph outputs
+  /// must come back as two buffers, or the caller would own (and free) one
+  /// buffer twice.
+  static Value copyOf(OpBuilder &b, Location loc, Value v) {
+    auto type = dyn_cast<MemRefType>(v.getType());
+    if (!type)
+      return v;
+    SmallVector<Value> sizes;
+    for (int64_t d = 0; d < type.getRank(); ++d)
+      if (type.isDynamicDim(d))
+        sizes.push_back(memref::DimOp::create(b, loc, v, d));
+    Value copy = memref::AllocOp::create(b, loc, type, sizes);
+    memref::CopyOp::create(b, loc, v, copy);
+    return copy;
   }
 };
 } // namespace
