@@ -31,6 +31,7 @@ llvm_bin = os.path.join(package_dir("llvm"), "bin")
 config.substitutions.append(("%python", sys.executable))
 config.environment["PATH"] = os.pathsep.join(
     [os.path.dirname(os.path.abspath(opt)), llvm_bin, config.environment.get("PATH", "")])
-for var in ("PYTHONPATH", "HOME"):
+# (The sanitizer variables are set by scripts/sanitize.sh.)
+for var in ("PYTHONPATH", "HOME", "LD_PRELOAD", "ASAN_OPTIONS", "UBSAN_OPTIONS"):
     if var in os.environ:
         config.environment[var] = os.environ[var]

@@ -279,7 +279,10 @@ struct SliceLowering : ONNXConversion<SliceOp> {
       return lowerAtRunTime(op, adaptor, rewriter, dims, *starts, *ends);
     SmallVector<int64_t> axes;
     if (!isNone(op.getAxes())) {
-      for (int64_t a : *getConstantInts(op.getAxes()))
+      // (Named first: a range-for over *temporary would read it after its
+      // end, before C++23.)
+      SmallVector<int64_t> given = *getConstantInts(op.getAxes());
+      for (int64_t a : given)
         axes.push_back(*normalizeAxis(a, rank));
     } else {
       axes = llvm::to_vector(llvm::seq<int64_t>(0, starts->size()));
@@ -435,7 +438,10 @@ struct PadLowering : ONNXConversion<PadOp> {
       return unsupported(op, rewriter, "the pads cannot be computed");
     SmallVector<int64_t> axes;
     if (!isNone(op.getAxes())) {
-      for (int64_t a : *getConstantInts(op.getAxes()))
+      // (Named first: a range-for over *temporary would read it after its
+      // end, before C++23.)
+      SmallVector<int64_t> given = *getConstantInts(op.getAxes());
+      for (int64_t a : given)
         axes.push_back(*normalizeAxis(a, rank));
     } else {
       axes = llvm::to_vector(llvm::seq<int64_t>(0, rank));
