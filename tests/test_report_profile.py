@@ -68,10 +68,11 @@ def test_profile_names_resnet50s_hottest_nodes(resnet50):
         names, types = row["node"].split("+"), row["op_type"].split("+")
         assert [nodes[n] for n in names] == types
     assert all(row["calls"] % 3 == 0 for row in rows)  # the same kernels every run
-    # Convolutions are where ResNet-50 spends its time.
+    # Convolutions are where ResNet-50 spends its time; the stem's MaxPool
+    # (4 kernels over 1x64x112x112) comes close to the fifth convolution.
     hottest = rows[:5]
-    assert all(r["op_type"].startswith("Conv+BatchNormalization") for r in hottest), \
-        compiled.profile.table(10)
+    is_conv = [r["op_type"].startswith("Conv+BatchNormalization") for r in hottest]
+    assert is_conv[0] and sum(is_conv) >= 4, compiled.profile.table(10)
     assert [r["seconds"] for r in rows] == sorted((r["seconds"] for r in rows), reverse=True)
     conv_share = sum(r["share"] for r in rows if r["op_type"].startswith("Conv"))
     assert conv_share > 0.5
