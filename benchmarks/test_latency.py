@@ -1,5 +1,6 @@
 """Latency and compile time, onnx-mlc next to onnxruntime in the same run:
-light_resnet50 (batch 1) and a 3-layer MLP at batch 1 and 64, both engines
+light_resnet50 (batch 1) and a 3-layer MLP at batch 1 and 64 (MatMul + Add,
+and torch's Gemm with transB=1), both engines
 on one thread (onnx-mlc's kernels are single-threaded so far)."""
 
 import os
@@ -22,15 +23,20 @@ def resnet50():
     return model, x
 
 
-def mlp(batch, sizes=(784, 1024, 1024, 10)):
-    """MatMul + Add (+ Relu) layers with random weights."""
+def mlp(batch, sizes=(784, 1024, 1024, 10), torch_layout=False):
+    """MatMul + Add (+ Relu) layers with random weights; or, as torch
+    exports nn.Linear, Gemm with the weights stored transposed (transB=1)."""
     rng = np.random.default_rng(0)
     nodes, inits, prev = [], [], "x"
     for i, (k, n) in enumerate(zip(sizes, sizes[1:])):
-        inits += [numpy_helper.from_array((rng.standard_normal((k, n)) / np.sqrt(k)).astype(np.float32), f"w{i}"),
+        w = (rng.standard_normal((k, n)) / np.sqrt(k)).astype(np.float32)
+        inits += [numpy_helper.from_array(w.T.copy() if torch_layout else w, f"w{i}"),
                   numpy_helper.from_array(rng.standard_normal(n).astype(np.float32), f"b{i}")]
-        nodes += [helper.make_node("MatMul", [prev, f"w{i}"], [f"m{i}"]),
-                  helper.make_node("Add", [f"m{i}", f"b{i}"], [f"a{i}"])]
+        if torch_layout:
+            nodes.append(helper.make_node("Gemm", [prev, f"w{i}", f"b{i}"], [f"a{i}"], transB=1))
+        else:
+            nodes += [helper.make_node("MatMul", [prev, f"w{i}"], [f"m{i}"]),
+                      helper.make_node("Add", [f"m{i}", f"b{i}"], [f"a{i}"])]
         prev = f"a{i}"
         if i < len(sizes) - 2:
             nodes.append(helper.make_node("Relu", [prev], [f"r{i}"]))
@@ -43,7 +49,9 @@ def mlp(batch, sizes=(784, 1024, 1024, 10)):
     return model, rng.random((batch, sizes[0]), dtype=np.float32)
 
 
-MODELS = {"resnet50-b1": resnet50, "mlp-b1": lambda: mlp(1), "mlp-b64": lambda: mlp(64)}
+MODELS = {"resnet50-b1": resnet50, "mlp-b1": lambda: mlp(1), "mlp-b64": lambda: mlp(64),
+          "mlp-torch-b1": lambda: mlp(1, torch_layout=True),
+          "mlp-torch-b64": lambda: mlp(64, torch_layout=True)}
 
 
 def ort_session(model):

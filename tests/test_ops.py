@@ -75,6 +75,20 @@ def test_gemm(trans_a, trans_b, alpha, beta, c_shape, rng):
         check_against_ort(make_model([node], inputs, [("y", F, None)]), feeds, opt_level=level)
 
 
+@pytest.mark.parametrize("trans_a,activation", [(0, "Relu"), (1, None)])
+def test_gemm_with_constant_transposed_b(trans_a, activation, rng):
+    # torch's nn.Linear: B constant, stored (n, k) with transB=1; -O2
+    # transposes it at compile time.
+    a = (40, 33) if trans_a else (33, 40)
+    w = numpy_helper.from_array(rand(rng, 48, 40), "w")
+    nodes = [helper.make_node("Gemm", ["a", "w", "c"], ["g"], transA=trans_a, transB=1, alpha=0.5)]
+    nodes += [helper.make_node(activation, ["g"], ["y"])] if activation else []
+    out = "y" if activation else "g"
+    model = make_model(nodes, [("a", F, a), ("c", F, (48,))], [(out, F, None)], [w])
+    for level in (0, 2):
+        check_against_ort(model, {"a": rand(rng, *a), "c": rand(rng, 48)}, opt_level=level)
+
+
 CONV_CASES = [
     dict(),
     dict(pads=[1, 1, 1, 1]),

@@ -38,3 +38,18 @@ func.func @fused_location(%a: tensor<4x8xf32>, %w: tensor<8x16xf32>, %b: tensor<
 // CHECK-DAG: #[[ADD:.+]] = loc("add")
 // CHECK-DAG: #[[RELU:.+]] = loc("relu")
 // CHECK: #[[LOC]] = loc(fused[#[[MM]], #[[ADD]], #[[RELU]]])
+
+// -----
+
+// A constant B stored transposed is transposed here, once: the kernel
+// reads B contiguous along n.
+// CHECK-LABEL: func @transposed_constant_b
+func.func @transposed_constant_b(%a: tensor<4x2xf32>) -> tensor<4x3xf32> {
+  // CHECK: %[[BT:.+]] = "onnx.Constant"() <{value = dense<{{\[\[}}1.000000e+00, 3.000000e+00, 5.000000e+00], [2.000000e+00, 4.000000e+00, 6.000000e+00]]> : tensor<2x3xf32>}>
+  // CHECK: "onnx.FusedGemm"(%arg0, %[[BT]], %{{.+}}) <{activation = "Relu", {{.*}} transB = 0 : i64}>
+  %b = "onnx.Constant"() {value = dense<[[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]]> : tensor<3x2xf32>} : () -> tensor<3x2xf32>
+  %none = onnx.none
+  %y = "onnx.Gemm"(%a, %b, %none) {transB = 1 : i64} : (tensor<4x2xf32>, tensor<3x2xf32>, none) -> tensor<4x3xf32>
+  %r = "onnx.Relu"(%y) : (tensor<4x3xf32>) -> tensor<4x3xf32>
+  return %r : tensor<4x3xf32>
+}

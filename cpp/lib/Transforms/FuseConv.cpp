@@ -6,12 +6,11 @@
 //===----------------------------------------------------------------------===//
 #include "onnx_mlc/Dialect/ONNX/ONNXShapeHelpers.h"
 #include "onnx_mlc/Transforms/Passes.h"
+#include "ConstantWeights.h"
 
-#include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/IR/Matchers.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
-#include <cstring>
 
 namespace onnx_mlc {
 #define GEN_PASS_DEF_FUSECONVPASS
@@ -20,58 +19,11 @@ namespace onnx_mlc {
 
 using namespace mlir;
 using namespace onnx_mlc::onnx;
+using onnx_mlc::constantF32;
+using onnx_mlc::F32Values;
+using onnx_mlc::f32Constant;
 
 namespace {
-
-/// The f32 values of a constant; one value for a splat.
-struct F32Values {
-  SmallVector<float> values;
-  bool splat;
-  float at(int64_t i) const { return values[splat ? 0 : i]; }
-};
-
-/// The f32 contents of a constant, whether a dense attribute or a dense
-/// resource (how the importer stores large weights).
-std::optional<F32Values> constantF32(Value v) {
-  Attribute attr;
-  if (!v || !matchPattern(v, m_Constant(&attr)))
-    return std::nullopt;
-  if (auto dense = dyn_cast<DenseElementsAttr>(attr)) {
-    if (!dense.getElementType().isF32())
-      return std::nullopt;
-    if (dense.isSplat())
-      return F32Values{{dense.getSplatValue<float>()}, true};
-    auto range = dense.getValues<float>();
-    return F32Values{SmallVector<float>(range.begin(), range.end()), false};
-  }
-  auto resource = dyn_cast<DenseResourceElementsAttr>(attr);
-  if (!resource || !resource.getElementType().isF32())
-    return std::nullopt;
-  AsmResourceBlob *blob = resource.getRawHandle().getBlob();
-  int64_t count = resource.getNumElements();
-  if (!blob || blob->getData().size() != count * sizeof(float))
-    return std::nullopt;
-  SmallVector<float> values(count);
-  std::memcpy(values.data(), blob->getData().data(), count * sizeof(float));
-  return F32Values{std::move(values), false};
-}
-
-/// Folded weights above this many elements become a dense resource, like
-/// the importer's, rather than an attribute uniqued in the context.
-constexpr int64_t kResourceThreshold = 1024;
-
-Value f32Constant(OpBuilder &b, Location loc, RankedTensorType type,
-                  ArrayRef<float> values, bool splat) {
-  ElementsAttr attr;
-  if (splat)
-    attr = DenseElementsAttr::get(type, values[0]);
-  else if (type.getNumElements() > kResourceThreshold)
-    attr = DenseResourceElementsAttr::get(
-        type, "fused_weights", HeapAsmResourceBlob::allocateAndCopyInferAlign(values));
-  else
-    attr = DenseElementsAttr::get(type, values);
-  return createConstant(b, loc, attr);
-}
 
 /// The Conv or activation-free FusedConv producing `v`, if `v` has no other
 /// user.

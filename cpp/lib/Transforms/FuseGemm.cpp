@@ -1,5 +1,6 @@
 //===- FuseGemm.cpp - mlc-fuse-gemm ---------------------------------------===//
 #include "onnx_mlc/Transforms/Passes.h"
+#include "ConstantWeights.h"
 
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
@@ -10,6 +11,8 @@ namespace onnx_mlc {
 
 using namespace mlir;
 using namespace onnx_mlc::onnx;
+using onnx_mlc::constantF32;
+using onnx_mlc::F32Values;
 
 namespace {
 
@@ -77,6 +80,41 @@ struct FoldActivation : OpRewritePattern<ActOp> {
   }
 };
 
+/// A Gemm whose B is a constant stored transposed (transB = 1, how torch
+/// exports nn.Linear) gets B transposed once, here: the contraction kernel
+/// reads B contiguous along n, and would otherwise fall back to scalar
+/// loops.
+template <typename GemmLike>
+struct PackTransposedB : OpRewritePattern<GemmLike> {
+  using OpRewritePattern<GemmLike>::OpRewritePattern;
+  LogicalResult matchAndRewrite(GemmLike gemm, PatternRewriter &rewriter) const override {
+    auto type = dyn_cast<RankedTensorType>(gemm.getB().getType());
+    if (!gemm.getTransB() || !type || type.getRank() != 2 || !type.hasStaticShape())
+      return failure();
+    std::optional<F32Values> b = constantF32(gemm.getB());
+    if (!b)
+      return failure();
+    int64_t n = type.getDimSize(0), k = type.getDimSize(1);
+    SmallVector<float> packed;
+    if (b->splat) {
+      packed.push_back(b->at(0));
+    } else {
+      packed.resize(n * k);
+      for (int64_t i = 0; i < n; ++i)
+        for (int64_t j = 0; j < k; ++j)
+          packed[j * n + i] = b->at(i * k + j);
+    }
+    Value bT = onnx_mlc::f32Constant(rewriter, gemm.getB().getLoc(),
+                                     RankedTensorType::get({k, n}, type.getElementType()),
+                                     packed, b->splat);
+    rewriter.modifyOpInPlace(gemm, [&] {
+      gemm.getBMutable().set(bT);
+      gemm.setTransBAttr(rewriter.getI64IntegerAttr(0));
+    });
+    return success();
+  }
+};
+
 struct FuseGemmPass : onnx_mlc::impl::FuseGemmPassBase<FuseGemmPass> {
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
@@ -89,5 +127,6 @@ struct FuseGemmPass : onnx_mlc::impl::FuseGemmPassBase<FuseGemmPass> {
 
 void onnx_mlc::populateFuseGemmPatterns(RewritePatternSet &patterns) {
   patterns.add<MatMulAddToGemm, FoldActivation<ReluOp>, FoldActivation<SigmoidOp>,
-               FoldActivation<TanhOp>>(patterns.getContext());
+               FoldActivation<TanhOp>, PackTransposedB<GemmOp>, PackTransposedB<FusedGemmOp>>(
+      patterns.getContext());
 }

@@ -72,7 +72,9 @@ def FuseGemmPass : Pass<"mlc-fuse-gemm", "mlir::func::FuncOp"> {
   let description = [{
     Rewrites a `Gemm`, or a 2-D `MatMul` followed by the `Add` of a bias
     that broadcasts over its rows, into `onnx.FusedGemm`, and absorbs a
-    following Relu, Sigmoid or Tanh.
+    following Relu, Sigmoid or Tanh. A constant B stored transposed
+    (`transB = 1`, torch's `nn.Linear`) is transposed at compile time, so
+    that the contraction kernel reads it contiguous along n.
 
     ```mlir
     // before
