@@ -24,8 +24,8 @@ def _parser():
                    help="output path (default: the model's name with the emit kind's suffix)")
     p.add_argument("--emit", choices=EMIT_KINDS, default="lib",
                    help="what to write: onnx-ir (imported ONNX dialect), mlir (LLVM dialect), "
-                        "llvm (LLVM IR), obj (object file + header), lib (shared library + "
-                        "header; default)")
+                        "llvm (LLVM IR; its weights in <name>.constants.o), obj (object file + "
+                        "header), lib (shared library + header; default)")
     for level in range(4):
         p.add_argument(f"-O{level}", dest="opt_level", action="store_const", const=level,
                        help={0: "no optimization beyond what lowering needs",

@@ -165,6 +165,7 @@ def constants_object(constants, blob, triple, output):
     with open(src, "w") as f:
         f.write("\n".join(asm) + "\n")
     _run_driver(triple, ["-c", "-o", output, src], "assembling the model's constants")
+    os.remove(src)
 
 
 def link_shared(objects, output, triple):

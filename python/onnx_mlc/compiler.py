@@ -141,10 +141,6 @@ def _compile_to(model, emit, options, output_path, report):
         if emit == "mlir":
             write(str(module))
             return written
-        if emit == "llvm":
-            with report.phase("translate"):
-                write(codegen.to_llvm_ir(module))
-            return written
         with tempfile.TemporaryDirectory(prefix="onnx_mlc_") as tmp:
             # Weights go into an object of their own, written from the module
             # straight to a file; the code's LLVM IR only declares them.
@@ -154,14 +150,21 @@ def _compile_to(model, emit, options, output_path, report):
                                                            EXTERNAL_CONSTANT_BYTES, blob)
                 llvm_ir = codegen.to_llvm_ir(module)
                 del module
-            objects = [os.path.join(tmp, "code.o")]
+                objects = []
+                if constants:
+                    # Beside --emit=llvm's output, for linking with the code.
+                    constants_path = (os.path.splitext(output_path)[0] + ".constants.o"
+                                      if emit == "llvm" else os.path.join(tmp, "constants.o"))
+                    codegen.constants_object(constants, blob, options.target, constants_path)
+                    objects.append(constants_path)
+            if emit == "llvm":
+                write(llvm_ir)
+                return written + objects
+            objects.insert(0, os.path.join(tmp, "code.o"))
             with report.phase("llvm"), open(objects[0], "wb") as f:
                 f.write(codegen.emit_object(llvm_ir, options.target, options.cpu, options.opt_level))
             del llvm_ir
             with report.phase("link"):
-                if constants:
-                    objects.append(os.path.join(tmp, "constants.o"))
-                    codegen.constants_object(constants, blob, options.target, objects[-1])
                 if emit == "obj":
                     codegen.link_relocatable(objects, output_path, options.target)
                 else:
