@@ -123,13 +123,13 @@ class Report:
 
     def bufferized(self, module):
         """The module after bufferization: the peak of the entry function's
-        statically sized buffers, walking its body in order."""
+        statically sized buffers, walking its body in order (into the
+        branch where the run-time checks pass)."""
         live, peak = {}, 0
-        for fn in module.body.operations:
-            if fn.operation.name != "func.func" or \
-                    ir.StringAttr(fn.attributes["sym_name"]).value != "main_graph":
-                continue
-            for op in fn.regions[0].blocks[0].operations:
+
+        def walk(block):
+            nonlocal peak
+            for op in block.operations:
                 op = op.operation
                 if op.name in ("memref.alloc", "memref.alloca"):
                     t = ir.MemRefType(op.results[0].type)
@@ -143,6 +143,13 @@ class Report:
                         self.dynamic_buffers += 1
                 elif op.name == "memref.dealloc":
                     live.pop(op.operands[0], None)
+                elif op.name == "scf.if" and len(op.regions[0].blocks):
+                    walk(op.regions[0].blocks[0])
+
+        for fn in module.body.operations:
+            if fn.operation.name == "func.func" and \
+                    ir.StringAttr(fn.attributes["sym_name"]).value == "main_graph":
+                walk(fn.regions[0].blocks[0])
         self.workspace_bytes = peak
 
     def lowered(self, module):

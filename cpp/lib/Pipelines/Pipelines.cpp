@@ -64,6 +64,8 @@ void buildLowerToMemRefPipeline(OpPassManager &pm, const PipelineOptions &option
                   "convert-bufferization-to-memref");
   pm.addPass(createWidenBoolBuffersPass());
   pm.addNestedPass<func::FuncOp>(createCopiesToLinalgPass());
+  // Deallocation frees at the end of the block; free after the last use.
+  pm.addNestedPass<func::FuncOp>(createFreeEarlyPass());
   pm.addPass(createEmitCABIPass({options.prefix}));
 }
 

@@ -317,6 +317,39 @@ def ChecksToStatusPass : Pass<"mlc-checks-to-status", "mlir::ModuleOp"> {
                            "mlir::memref::MemRefDialect"];
 }
 
+def FreeEarlyPass : Pass<"mlc-free-early", "mlir::func::FuncOp"> {
+  let summary = "Free each buffer right after its last use";
+  let description = [{
+    Buffer deallocation frees a function's buffers at the end of the block
+    that allocated them, so every intermediate of a model stays allocated
+    until the model returns: the peak is the sum of all of them. This
+    pass moves each `memref.dealloc` of a `memref.alloc` of the same block
+    to just after the last op of that block that uses the buffer, or any
+    value derived from it (a view, a cast, a memref result of an op that
+    reads it, which may forward it). A use outside the block leaves the
+    dealloc where it is.
+    ```mlir
+    // before
+    %a = memref.alloc() : memref<64xf32>
+    call @kernel_0(%x, %a)
+    %b = memref.alloc() : memref<64xf32>
+    call @kernel_1(%a, %b)
+    call @kernel_2(%b, %y)
+    memref.dealloc %a
+    memref.dealloc %b
+    // after
+    %a = memref.alloc() : memref<64xf32>
+    call @kernel_0(%x, %a)
+    %b = memref.alloc() : memref<64xf32>
+    call @kernel_1(%a, %b)
+    memref.dealloc %a
+    call @kernel_2(%b, %y)
+    memref.dealloc %b
+    ```
+  }];
+  let dependentDialects = ["mlir::memref::MemRefDialect"];
+}
+
 def WidenBoolBuffersPass : Pass<"mlc-widen-bool-buffers", "mlir::ModuleOp"> {
   let summary = "Store i1 buffers as i8";
   let description = [{
