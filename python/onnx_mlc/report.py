@@ -156,8 +156,7 @@ class Report:
         """The LLVM-dialect module: one function per outlined kernel."""
         for op in module.body.operations:
             op = op.operation
-            if op.name != "llvm.func" or "_kernel_" not in ir.StringAttr(
-                    op.attributes["sym_name"]).value:
+            if op.name != "llvm.func" or "mlc.kernel" not in op.attributes:
                 continue
             types = [self._types.get(n, "?") for n in node_names(op.location)]
             self.kernels.append((ir.StringAttr(op.attributes["sym_name"]).value, types))

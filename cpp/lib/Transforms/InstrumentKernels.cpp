@@ -22,17 +22,8 @@ constexpr int32_t kClockMonotonic = 1;
 
 /// "<node names>\t<op types>" of a kernel call, from its location.
 std::string label(Location loc, DictionaryAttr nodeOps) {
-  SmallVector<StringRef> names;
-  auto add = [&](Location l) {
-    if (auto name = dyn_cast<NameLoc>(l))
-      names.push_back(name.getName().strref());
-  };
-  if (auto fused = dyn_cast<FusedLoc>(loc))
-    llvm::for_each(fused.getLocations(), add);
-  else
-    add(loc);
   std::string nodes, ops;
-  for (StringRef name : names) {
+  for (StringRef name : onnx_mlc::onnx::nodeNames(loc)) {
     StringAttr op = nodeOps ? nodeOps.getAs<StringAttr>(name) : StringAttr();
     nodes += (nodes.empty() ? "" : "+") + name.str();
     ops += (ops.empty() ? "" : "+") + (op ? op.str() : std::string("?"));

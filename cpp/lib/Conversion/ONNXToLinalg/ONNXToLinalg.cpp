@@ -13,6 +13,7 @@
 
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/Func/Transforms/FuncConversions.h"
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/FormatVariadic.h"
 
 namespace onnx_mlc {
@@ -30,15 +31,7 @@ namespace {
 /// "node 'conv1' (Conv, domain ai.onnx, opset 9)" for diagnostics.
 std::string describeNode(Operation *op) {
   // An op fused from several nodes answers for all of them.
-  std::string node;
-  auto addName = [&](Location loc) {
-    if (auto name = dyn_cast<NameLoc>(loc))
-      node += (node.empty() ? "" : "+") + name.getName().str();
-  };
-  if (auto fused = dyn_cast<FusedLoc>(op->getLoc()))
-    llvm::for_each(fused.getLocations(), addName);
-  else
-    addName(op->getLoc());
+  std::string node = llvm::join(nodeNames(op->getLoc()), "+");
   if (node.empty())
     node = "<unnamed>";
   std::string opType, domain = "ai.onnx";

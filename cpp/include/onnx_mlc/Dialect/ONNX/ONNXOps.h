@@ -17,6 +17,11 @@ namespace onnx_mlc::onnx {
 ConstantOp createConstant(mlir::OpBuilder &builder, mlir::Location loc,
                           mlir::ElementsAttr value);
 
+/// The ONNX node names an op's location carries: the importer locates each
+/// op at its node's name, and a fusion at every node it absorbed (a
+/// FusedLoc). Empty for ops the compiler made up.
+llvm::SmallVector<llvm::StringRef> nodeNames(mlir::Location loc);
+
 /// The per-axis scales of a Resize (1 for dims it does not resize) when they
 /// are known at compile time.
 std::optional<llvm::SmallVector<double>> resizeScales(ResizeOp op);

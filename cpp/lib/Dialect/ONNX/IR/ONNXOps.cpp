@@ -20,6 +20,19 @@ ConstantOp createConstant(OpBuilder &builder, Location loc, ElementsAttr value) 
                             nullptr, nullptr, nullptr, nullptr, nullptr,
                             nullptr);
 }
+
+SmallVector<StringRef> nodeNames(Location loc) {
+  SmallVector<StringRef> names;
+  auto add = [&](Location l) {
+    if (auto name = dyn_cast<NameLoc>(l))
+      names.push_back(name.getName().strref());
+  };
+  if (auto fused = dyn_cast<FusedLoc>(loc))
+    llvm::for_each(fused.getLocations(), add);
+  else
+    add(loc);
+  return names;
+}
 } // namespace onnx_mlc::onnx
 
 //===----------------------------------------------------------------------===//

@@ -16,9 +16,6 @@ using namespace onnx_mlc::onnx;
 using Dims = SmallVector<OpFoldResult>;
 using Cmp = DimBuilder::Cmp;
 
-/// Checks that `value` (unless none or of unknown shape) has `expected`
-/// sizes; a null size is not checked, a mismatch only the run time can see
-/// is checked there. Reports on `op`, naming the operand `name`.
 /// The shape of an optional operand, if it is present and its shape known.
 static std::optional<Dims> presentShape(const DimBuilder &dims, Value value) {
   if (!value || isNoneValue(value))
@@ -26,6 +23,9 @@ static std::optional<Dims> presentShape(const DimBuilder &dims, Value value) {
   return dims.shape(value);
 }
 
+/// Checks that `value` (unless none or of unknown shape) has `expected`
+/// sizes; a null size is not checked, a mismatch only the run time can see
+/// is checked there. Reports on `op`, naming the operand `name`.
 static LogicalResult requireShape(Operation *op, const DimBuilder &dims, Value value,
                                   ArrayRef<OpFoldResult> expected, StringRef name) {
   std::optional<Dims> shape = presentShape(dims, value);
@@ -57,7 +57,6 @@ static LogicalResult requireBroadcastsTo(Operation *op, const DimBuilder &dims, 
       return op->emitOpError(name) << " does not broadcast to the input";
   return success();
 }
-
 
 /// The rule of ops whose (first) result has the shape of operand `index`;
 /// further tensor results (Dropout's mask) get the same shape.
@@ -1324,12 +1323,10 @@ LogicalResult ResizeOp::resultShapes(DimBuilder &dims, ShapeList &shapes) {
   }
   // One scale or size per axis (the lowering reads them by position); an
   // empty one stands for an absent one (opsets 11 and 12).
-  for (auto [value, name] : {std::pair{getScales(), "scales"}, std::pair{getSizes(), "sizes"}}) {
-    std::optional<Dims> shape = presentShape(dims, value);
-    if (shape && (shape->size() != 1 || DimBuilder::constantOf((*shape)[0]) != 0) &&
+  for (auto [value, name] : {std::pair{getScales(), "scales"}, std::pair{getSizes(), "sizes"}})
+    if (!isAbsentInput(value) &&
         failed(requireShape(*this, dims, value, {dims.constant(axes.size())}, name)))
       return failure();
-  }
   Dims out = *in;
   StringRef policy = getKeepAspectRatioPolicy();
   bool stretch = policy == "stretch";
