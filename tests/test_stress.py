@@ -40,6 +40,13 @@ def conv():
     return model, lambda rng: {"x": rng.standard_normal((1, 3, 16, 16)).astype(np.float32)}
 
 
+def parallel_conv():
+    """Large enough for the thread pool: calls from other host threads that
+    find it busy run alone."""
+    from test_threads import conv_model
+    return conv_model(), lambda rng: {"x": rng.standard_normal((1, 16, 64, 64)).astype(np.float32)}
+
+
 def unique():
     """Data-dependent output sizes, allocated by the library and freed by
     the runtime."""
@@ -53,7 +60,7 @@ def unique():
 def test_threads_and_models_agree_with_single_threaded_calls():
     rng = np.random.default_rng(0)
     cases = []  # (compiled model, inputs, outputs of a call alone)
-    for build in (mlp, conv, unique):
+    for build in (mlp, conv, parallel_conv, unique):
         model, feeds = build()
         compiled = onnx_mlc.compile(model)
         for _ in range(16):

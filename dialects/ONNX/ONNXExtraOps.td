@@ -68,7 +68,8 @@ def ONNX_FusedConvOp : ONNX_Op<"FusedConv",
   let description = [{
     A `Conv` whose bias (including a folded BatchNormalization) and following
     activation are computed while each output tile is still in registers.
-    `activation` is "" or one of "Relu", "Sigmoid", "Tanh". Created by
+    `activation` is "" or one of "Relu", "Sigmoid", "Tanh", or "Clip" with
+    `activation_params` = [min, max] (ReLU6 in MobileNets). Created by
     `mlc-fuse-conv`.
   }];
   let arguments = (ins TensorOf<[F32]>:$X, TensorOf<[F32]>:$W,
@@ -79,7 +80,8 @@ def ONNX_FusedConvOp : ONNX_Op<"FusedConv",
     OptionalAttr<DenseI64ArrayAttr>:$kernel_shape,
     OptionalAttr<DenseI64ArrayAttr>:$pads,
     OptionalAttr<DenseI64ArrayAttr>:$strides,
-    DefaultValuedStrAttr<StrAttr, "">:$activation);
+    DefaultValuedStrAttr<StrAttr, "">:$activation,
+    OptionalAttr<DenseF32ArrayAttr>:$activation_params);
   let results = (outs TensorOf<[F32]>:$Y);
   let hasVerifier = 1;
 }
@@ -98,7 +100,8 @@ def ONNX_FusedGemmOp : ONNX_Op<"FusedGemm",
     DefaultValuedAttr<F32Attr, "1.0">:$beta,
     DefaultValuedAttr<I64Attr, "0">:$transA,
     DefaultValuedAttr<I64Attr, "0">:$transB,
-    DefaultValuedStrAttr<StrAttr, "">:$activation);
+    DefaultValuedStrAttr<StrAttr, "">:$activation,
+    OptionalAttr<DenseF32ArrayAttr>:$activation_params);
   let results = (outs TensorOf<[F32]>:$Y);
   let hasVerifier = 1;
 }

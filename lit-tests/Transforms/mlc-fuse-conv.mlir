@@ -67,3 +67,24 @@ func.func @resource_weights(%x: tensor<1x1x2x2xf32>) -> tensor<1x2x2x2xf32> {
     }
   }
 #-}
+
+// -----
+
+// A Clip with constant bounds (ReLU6, as torch exports MobileNets) fuses
+// with its bounds; an absent bound is infinite. A run-time bound does not.
+// CHECK-LABEL: func @clip
+func.func @clip(%x: tensor<1x2x4x4xf32>, %w: tensor<3x2x3x3xf32>, %hi: tensor<f32>) -> (tensor<1x3x2x2xf32>, tensor<1x3x2x2xf32>, tensor<1x3x2x2xf32>) {
+  %none = onnx.none
+  %lo = "onnx.Constant"() {value = dense<0.0> : tensor<f32>} : () -> tensor<f32>
+  %six = "onnx.Constant"() {value = dense<6.0> : tensor<f32>} : () -> tensor<f32>
+  // CHECK: "onnx.FusedConv"(%arg0, %arg1, %{{.+}}) <{activation = "Clip", activation_params = array<f32: 0.000000e+00, 6.000000e+00>
+  %c1 = "onnx.Conv"(%x, %w, %none) : (tensor<1x2x4x4xf32>, tensor<3x2x3x3xf32>, none) -> tensor<1x3x2x2xf32>
+  %r1 = "onnx.Clip"(%c1, %lo, %six) : (tensor<1x3x2x2xf32>, tensor<f32>, tensor<f32>) -> tensor<1x3x2x2xf32>
+  // CHECK: "onnx.FusedConv"(%arg0, %arg1, %{{.+}}) <{activation = "Clip", activation_params = array<f32: 0.000000e+00, 0x7F800000>
+  %c2 = "onnx.Conv"(%x, %w, %none) : (tensor<1x2x4x4xf32>, tensor<3x2x3x3xf32>, none) -> tensor<1x3x2x2xf32>
+  %r2 = "onnx.Clip"(%c2, %lo, %none) : (tensor<1x3x2x2xf32>, tensor<f32>, none) -> tensor<1x3x2x2xf32>
+  // CHECK: "onnx.Clip"(%{{.+}}, %{{.+}}, %arg2)
+  %c3 = "onnx.Conv"(%x, %w, %none) : (tensor<1x2x4x4xf32>, tensor<3x2x3x3xf32>, none) -> tensor<1x3x2x2xf32>
+  %r3 = "onnx.Clip"(%c3, %lo, %hi) : (tensor<1x3x2x2xf32>, tensor<f32>, tensor<f32>) -> tensor<1x3x2x2xf32>
+  return %r1, %r2, %r3 : tensor<1x3x2x2xf32>, tensor<1x3x2x2xf32>, tensor<1x3x2x2xf32>
+}

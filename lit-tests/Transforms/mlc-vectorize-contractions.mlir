@@ -102,7 +102,8 @@ func.func @transposed_b(%a: memref<4x8xf32>, %b: memref<16x8xf32>, %c: memref<4x
 
 // Sizes known at run time: full 6-row tiles up to m rounded down to 6, then
 // one row at a time; full 16-column tiles, then the leftover columns (if
-// any) under masks computed from what is left.
+// any) under masks computed from what is left. The loop over full column
+// tiles is the parallel one: its trip count is known only at run time.
 // CHECK-LABEL: func @matmul_dynamic
 // CHECK-SAME: (%[[A:.+]]: memref<?x?xf32>, %[[B:.+]]: memref<?x?xf32>, %[[C:.+]]: memref<?x?xf32>)
 func.func @matmul_dynamic(%a: memref<?x?xf32>, %b: memref<?x?xf32>, %c: memref<?x?xf32>) {
@@ -111,7 +112,7 @@ func.func @matmul_dynamic(%a: memref<?x?xf32>, %b: memref<?x?xf32>, %c: memref<?
   // CHECK-DAG: %[[K:.+]] = memref.dim %[[A]], %c1
   // CHECK: %[[NR:.+]] = arith.remui %[[N]], %c16
   // CHECK: %[[NFULL:.+]] = arith.subi %[[N]], %[[NR]]
-  // CHECK: scf.for %[[N0:.+]] = %c0{{.*}} to %[[NFULL]] step %c16
+  // CHECK: scf.parallel (%{{.+}}) = (%c0{{.*}}) to (%[[NFULL]]) step (%c16{{.*}})
   // CHECK: %[[MR:.+]] = arith.remui %[[M]], %c6
   // CHECK: %[[MFULL:.+]] = arith.subi %[[M]], %[[MR]]
   // CHECK: scf.for %{{.+}} = %c0{{.*}} to %[[MFULL]] step %c6
@@ -139,5 +140,87 @@ func.func @matmul_dynamic(%a: memref<?x?xf32>, %b: memref<?x?xf32>, %c: memref<?
   // CHECK: vector.maskedload %[[C]]
   // CHECK-NOT: linalg.matmul
   linalg.matmul ins(%a, %b : memref<?x?xf32>, memref<?x?xf32>) outs(%c : memref<?x?xf32>)
+  return
+}
+
+// A depthwise convolution (loops n, f, oh, kh, kw, ow; as the ONNX lowering
+// builds it): each output row in vectors, the last one masked, the taps
+// accumulated in a register, the following activation applied before the
+// store. Stride 2 along columns reads 2 * 8 - 1 values and keeps the even
+// ones. Channels run in parallel once the work is large enough.
+// CHECK-LABEL: func @depthwise_stride2
+func.func @depthwise_stride2(%x: memref<1x64x41x41xf32>, %w: memref<64x3x3xf32>, %y: memref<1x64x20x20xf32>) {
+  %zero = arith.constant 0.0 : f32
+  // CHECK: scf.parallel (%[[F:.+]]) = (%c0{{.*}}) to (%c64{{.*}}) step (%c1{{.*}})
+  // CHECK: scf.for %[[OH:.+]] = %c0{{.*}} to %c20{{.*}} step %c1
+  // CHECK: scf.for %[[OW:.+]] = %c0{{.*}} to %c16{{.*}} step %c8
+  // CHECK: vector.load %{{.+}}[%c0{{.*}}, %[[F]], %[[OH]], %[[OW]]] : memref<1x64x20x20xf32>, vector<8xf32>
+  // CHECK: scf.for {{.*}} iter_args
+  // CHECK: scf.for {{.*}} iter_args
+  // CHECK: vector.constant_mask [15] : vector<16xi1>
+  // CHECK: vector.maskedload {{.*}} : memref<1x64x41x41xf32>, vector<16xi1>, vector<16xf32> into vector<16xf32>
+  // CHECK: vector.shuffle {{.*}} [0, 2, 4, 6, 8, 10, 12, 14]
+  // CHECK: vector.fma
+  // CHECK: arith.maximumf {{.*}} : vector<8xf32>
+  // CHECK: vector.store
+  // The last 4 columns under a mask.
+  // CHECK: vector.create_mask %c4{{.*}} : vector<8xi1>
+  // CHECK: vector.maskedstore
+  // CHECK-NOT: linalg.generic
+  linalg.generic {indexing_maps = [affine_map<(n, f, oh, kh, kw, ow) -> (n, f, oh * 2 + kh, ow * 2 + kw)>,
+                                   affine_map<(n, f, oh, kh, kw, ow) -> (f, kh, kw)>,
+                                   affine_map<(n, f, oh, kh, kw, ow) -> (n, f, oh, ow)>],
+                  iterator_types = ["parallel", "parallel", "parallel", "reduction", "reduction", "parallel"]}
+      ins(%x, %w : memref<1x64x41x41xf32>, memref<64x3x3xf32>) outs(%y : memref<1x64x20x20xf32>) {
+  ^bb0(%a: f32, %b: f32, %acc: f32):
+    %p = arith.mulf %a, %b : f32
+    %s = arith.addf %acc, %p : f32
+    linalg.yield %s : f32
+  }
+  linalg.generic {indexing_maps = [affine_map<(n, f, h, w) -> (n, f, h, w)>],
+                  iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      outs(%y : memref<1x64x20x20xf32>) {
+  ^bb0(%v: f32):
+    %r = arith.maximumf %v, %zero : f32
+    linalg.yield %r : f32
+  }
+  return
+}
+
+// A contraction from zero (a fill just before it) with a per-row bias and
+// an activation just after it: the accumulators start at zero, the bias is
+// loaded once per row and broadcast, and C is only stored.
+// CHECK-LABEL: func @zero_fill_bias_epilogue
+// CHECK-SAME: (%[[A:.+]]: memref<2x3xf32>, %[[B:.+]]: memref<3x8xf32>, %[[C:.+]]: memref<2x8xf32>, %[[BIAS:.+]]: memref<2xf32>)
+func.func @zero_fill_bias_epilogue(%a: memref<2x3xf32>, %b: memref<3x8xf32>, %c: memref<2x8xf32>, %bias: memref<2xf32>) {
+  // CHECK-NOT: linalg.fill
+  // CHECK-NOT: vector.load %[[C]]
+  // CHECK: arith.constant dense<0.000000e+00> : vector<8xf32>
+  // CHECK: scf.for {{.*}} iter_args
+  // CHECK: memref.load %[[BIAS]]
+  // CHECK: vector.broadcast
+  // CHECK: arith.addf {{.*}} : vector<8xf32>
+  // CHECK: arith.maximumf {{.*}} : vector<8xf32>
+  // CHECK: vector.store {{.*}}, %[[C]]
+  // CHECK-NOT: linalg.generic
+  %zero = arith.constant 0.0 : f32
+  linalg.fill ins(%zero : f32) outs(%c : memref<2x8xf32>)
+  linalg.generic {indexing_maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (k, n)>,
+                                   affine_map<(m, n, k) -> (m, n)>],
+                  iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%a, %b : memref<2x3xf32>, memref<3x8xf32>) outs(%c : memref<2x8xf32>) {
+  ^bb0(%x: f32, %y: f32, %acc: f32):
+    %p = arith.mulf %x, %y : f32
+    %s = arith.addf %acc, %p : f32
+    linalg.yield %s : f32
+  }
+  linalg.generic {indexing_maps = [affine_map<(m, n) -> (m)>, affine_map<(m, n) -> (m, n)>],
+                  iterator_types = ["parallel", "parallel"]}
+      ins(%bias : memref<2xf32>) outs(%c : memref<2x8xf32>) {
+  ^bb0(%v: f32, %acc: f32):
+    %s = arith.addf %acc, %v : f32
+    %r = arith.maximumf %s, %zero : f32
+    linalg.yield %r : f32
+  }
   return
 }

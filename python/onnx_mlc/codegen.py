@@ -248,6 +248,18 @@ void {prefix}_free(void *data);
 int32_t {prefix}_abi_version(void);
 const char *{prefix}_status_message(int32_t status);
 
+/* Threads: the model's loops run on a pool of threads started at the first
+ * call, by default as many as MLC_NUM_THREADS says, else as many as the
+ * CPUs in the process's affinity mask (at most 64). set_num_threads(n)
+ * changes that (n < 1: back to the default); it waits for a call in flight
+ * and restarts the pool. A call made while another thread's call holds the
+ * pool runs on the calling thread alone. */
+void {prefix}_set_num_threads(int32_t n);
+int32_t {prefix}_num_threads(void);
+
+/* The bytes of intermediate buffers a call uses, kept between calls. */
+int64_t {prefix}_workspace_size(void);
+
 /* The signature. For i out of range: NULL names and shapes, dtype 0,
  * rank -1. Shapes hold -1 for sizes given at run time. */
 {chr(10).join(lines)}

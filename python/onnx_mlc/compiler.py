@@ -190,7 +190,7 @@ class _NoReport:
 
 
 def compile(model, opt_level=2, cpu=None, prefix="mlc", input_shapes=None, cache=True,
-            report=False, profile=False):
+            report=False, profile=False, threads=None):
     """Compiles an ONNX model (path, bytes or onnx.ModelProto) for this
     machine and returns a callable CompiledModel. Symbolic dimensions stay
     dynamic unless `input_shapes` ({input name: sizes}) pins them.
@@ -201,6 +201,10 @@ def compile(model, opt_level=2, cpu=None, prefix="mlc", input_shapes=None, cache
 
     `profile=True` builds the profile variant: the model's `.profile`
     (onnx_mlc.profile.Profile) then times every kernel of every call.
+
+    `threads` sets how many threads the model's loops run on (see
+    CompiledModel.set_threads); by default MLC_NUM_THREADS, else every CPU
+    this process may run on.
 
     `report=True` compiles afresh (the report times the compiler) and sets
     the model's `.report`, an onnx_mlc.report.Report: print() it, or
@@ -218,7 +222,10 @@ def compile(model, opt_level=2, cpu=None, prefix="mlc", input_shapes=None, cache
     k = compile_cache.key(model, options) if cache and compile_cache.enabled() else None
     cached = compile_cache.lookup(k) if k and not report else None
     if cached:
-        return CompiledModel(cached, prefix=prefix)
+        compiled = CompiledModel(cached, prefix=prefix)
+        if threads is not None:
+            compiled.set_threads(threads)
+        return compiled
     tmp = tempfile.TemporaryDirectory(prefix="onnx_mlc_")
     path = os.path.join(tmp.name, "model.so")
     compile_report = Report(model, options, progress=False) if report else None
@@ -228,6 +235,8 @@ def compile(model, opt_level=2, cpu=None, prefix="mlc", input_shapes=None, cache
     else:
         compiled = CompiledModel(path, prefix=prefix, _owner=tmp)
     compiled.report = compile_report
+    if threads is not None:
+        compiled.set_threads(threads)
     return compiled
 
 

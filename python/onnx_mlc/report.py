@@ -67,7 +67,7 @@ class Report:
         self.removed = Counter()  # op type -> nodes gone without being fused
         self.fused = Counter()    # "Conv+BatchNormalization+Relu" -> instances
         self.kernels = []         # [(function, [op types of its nodes])]
-        self.workspace_bytes = 0  # peak of the statically sized buffers
+        self.workspace_bytes = 0  # the statically sized buffers: workspace + peak of the rest
         self.dynamic_buffers = 0  # buffers sized at run time (not in the peak)
         self.unsupported = []     # "node 'x' (Op, domain d)" per unsupported node
         self.error = None         # why the compile failed, if it did
@@ -122,9 +122,10 @@ class Report:
                 self.removed[kind] += 1
 
     def bufferized(self, module):
-        """The module after bufferization: the peak of the entry function's
-        statically sized buffers, walking its body in order (into the
-        branch where the run-time checks pass)."""
+        """The module after bufferization: the entry function's workspace
+        (mlc-plan-workspace) plus the peak of the statically sized buffers
+        it still allocates, walking its body in order (into the branch where
+        the run-time checks pass)."""
         live, peak = {}, 0
 
         def walk(block):
@@ -146,11 +147,14 @@ class Report:
                 elif op.name == "scf.if" and len(op.regions[0].blocks):
                     walk(op.regions[0].blocks[0])
 
+        planned = 0
         for fn in module.body.operations:
             if fn.operation.name == "func.func" and \
                     ir.StringAttr(fn.attributes["sym_name"]).value == "main_graph":
+                if "mlc.workspace_size" in fn.attributes:
+                    planned = ir.IntegerAttr(fn.attributes["mlc.workspace_size"]).value
                 walk(fn.regions[0].blocks[0])
-        self.workspace_bytes = peak
+        self.workspace_bytes = planned + peak
 
     def lowered(self, module):
         """The LLVM-dialect module: one function per outlined kernel."""
@@ -208,8 +212,9 @@ class Report:
         if self.kernels or d["phases"] and d["phases"][-1]["phase"] in ("llvm", "link"):
             counts(f"kernels: {d['kernels']} (by the nodes each computes):",
                    d["kernels_by_nodes"])
-        lines += ["", f"workspace: {_bytes(self.workspace_bytes)} peak of statically sized "
-                  f"intermediate buffers; {self.dynamic_buffers} buffers sized at run time"]
+        lines += ["", f"workspace: {_bytes(self.workspace_bytes)} of statically sized "
+                  "intermediate buffers (laid out by lifetime); "
+                  f"{self.dynamic_buffers} buffers sized at run time"]
         lines += ["", "unsupported:"] + [f"  {u}" for u in self.unsupported or ["none"]]
         if self.error:
             lines += ["", "error:", "  " + self.error.replace("\n", "\n  ")]

@@ -13,7 +13,7 @@ from . import dtypes
 from .errors import InputError, OnnxMlcError
 
 # The version of the C ABI this runtime speaks (MLC_ABI_VERSION).
-ABI_VERSION = 2
+ABI_VERSION = 3
 
 
 class _Tensor(ctypes.Structure):
@@ -69,6 +69,10 @@ class CompiledModel:
                                                ctypes.POINTER(_Tensor), ctypes.c_int64])
         self._free = fn("free", None, [ctypes.c_void_p])
         self._message = fn("status_message", ctypes.c_char_p, [ctypes.c_int32])
+        self._set_threads = fn("set_num_threads", None, [ctypes.c_int32])
+        self._num_threads = fn("num_threads", ctypes.c_int32, [])
+        # Bytes of intermediate buffers, kept by the library between calls.
+        self.workspace_size = fn("workspace_size", ctypes.c_int64, [])()
         self.inputs = self._signature(fn, "input")
         self.outputs = self._signature(fn, "output")
         self._input_index = {t.name: i for i, t in enumerate(self.inputs)}
@@ -78,6 +82,22 @@ class CompiledModel:
             from .profile import Profile
 
             self.profile = Profile(self._lib, prefix)
+
+    @property
+    def threads(self):
+        """The threads the model's loops run on (the caller's included)."""
+        return self._num_threads()
+
+    def set_threads(self, n):
+        """Runs the model's loops on `n` threads, the caller's included;
+        None or 0 for the default: MLC_NUM_THREADS, else the CPUs this
+        process may run on. The setting belongs to the loaded library, so
+        it applies to every CompiledModel of the same file."""
+        if n is None:
+            n = 0
+        if not isinstance(n, int) or isinstance(n, bool) or n < 0:
+            raise OnnxMlcError(f"threads must be a non-negative integer or None, not {n!r}")
+        self._set_threads(min(n, 1 << 30))
 
     def _bind(self, symbol, restype, argtypes):
         try:

@@ -19,6 +19,9 @@
  *   const int64_t *P_input_shape(int32_t i);    -1 for a dynamic size
  *   const char *P_input_dim_name(int32_t i, int32_t d);
  *                                               the ONNX dim_param, or ""
+ *   void P_set_num_threads(int32_t n);          below 1: the default
+ *   int32_t P_num_threads(void);
+ *   int64_t P_workspace_size(void);             bytes, see below
  *
  * Inputs: `data` and `shape` are the caller's; every size must match the
  * signature where it is static, and sizes with one dim_param must agree.
@@ -28,15 +31,23 @@
  * `shape`; the caller releases it with P_free. Otherwise `data` is the
  * caller's buffer and `shape` must hold the output's actual sizes.
  *
- * Data is dense and row-major; booleans are one byte, 0 or 1. The library
- * keeps no state between calls, so several threads may call it at once.
+ * Data is dense and row-major; booleans are one byte, 0 or 1. Several
+ * threads may call the library at once. Its state between calls is a
+ * thread pool and a workspace. The pool has MLC_NUM_THREADS threads, or by
+ * default one per CPU in the process's affinity mask, the caller's
+ * included; it starts at the first parallel loop and is joined when the
+ * library is unloaded. A call made while another thread's call holds the
+ * pool runs on the calling thread alone. The workspace holds a call's
+ * intermediate buffers of static size, laid out once by their lifetimes
+ * (P_workspace_size bytes); the block of the last call is kept for the
+ * next, and a call that finds it in use allocates its own.
 \*===----------------------------------------------------------------------===*/
 #ifndef MLC_MODEL_ABI_H
 #define MLC_MODEL_ABI_H
 
 #include <stdint.h>
 
-#define MLC_ABI_VERSION 2
+#define MLC_ABI_VERSION 3
 
 #ifndef MLC_TENSOR_DEFINED
 #define MLC_TENSOR_DEFINED

@@ -66,15 +66,19 @@ void buildLowerToMemRefPipeline(OpPassManager &pm, const PipelineOptions &option
   pm.addNestedPass<func::FuncOp>(createCopiesToLinalgPass());
   // Deallocation frees at the end of the block; free after the last use.
   pm.addNestedPass<func::FuncOp>(createFreeEarlyPass());
+  // Then the buffers that remain at the top level share one workspace.
+  pm.addPass(createPlanWorkspacePass());
   pm.addPass(createEmitCABIPass({options.prefix}));
 }
 
 void buildLowerToLLVMPipeline(OpPassManager &pm, const PipelineOptions &options) {
   pm.addNestedPass<func::FuncOp>(createVectorizeContractionsPass(
       {options.vectorBits, options.vectorRegisters}));
+  pm.addNestedPass<func::FuncOp>(createParallelizeLinalgPass());
   pm.addPass(createOutlineKernelsPass({/*all=*/options.profile}));
   if (options.profile)
     pm.addPass(createInstrumentKernelsPass({options.prefix}));
+  pm.addPass(createOutlineParallelLoopsPass());
   // Half-precision floats compute in f32 (no x86 or baseline AArch64 target
   // has the arithmetic), rounding after every op as ONNX's reference does.
   addUpstream(pm, "func.func(convert-linalg-to-loops),expand-strided-metadata,"
@@ -86,6 +90,7 @@ void buildLowerToLLVMPipeline(OpPassManager &pm, const PipelineOptions &options)
                   "convert-arith-to-llvm,convert-index-to-llvm,"
                   "convert-cf-to-llvm,convert-func-to-llvm,convert-ub-to-llvm,"
                   "reconcile-unrealized-casts,canonicalize");
+  pm.addPass(createLinkRuntimePass({options.prefix}));
   pm.addPass(createCheckLoweredToLLVMPass());
 }
 

@@ -5,8 +5,10 @@
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/IR/Matchers.h"
+#include "mlir/IR/TypeUtilities.h"
 
 #include <cstring>
+#include <limits>
 
 using namespace mlir;
 
@@ -34,6 +36,29 @@ std::optional<F32Values> constantF32(Value v) {
   SmallVector<float> values(count);
   std::memcpy(values.data(), blob->getData().data(), count * sizeof(float));
   return F32Values{std::move(values), false};
+}
+
+std::optional<FusableActivation> fusableActivation(Operation *op) {
+  if (op->getNumResults() != 1 ||
+      !getElementTypeOrSelf(op->getResult(0).getType()).isF32())
+    return std::nullopt;
+  if (isa<onnx::ReluOp, onnx::SigmoidOp, onnx::TanhOp>(op))
+    return FusableActivation{op->getName().stripDialect(), {}};
+  auto clip = dyn_cast<onnx::ClipOp>(op);
+  if (!clip)
+    return std::nullopt;
+  float inf = std::numeric_limits<float>::infinity();
+  SmallVector<float> bounds{-inf, inf};
+  SmallVector<Value, 2> given{clip.getMin(), clip.getMax()};
+  for (auto [i, bound] : llvm::enumerate(given)) {
+    if (isa<NoneType>(bound.getType()))
+      continue;
+    std::optional<F32Values> value = constantF32(bound);
+    if (!value || value->values.size() != 1)
+      return std::nullopt;
+    bounds[i] = value->at(0);
+  }
+  return FusableActivation{"Clip", bounds};
 }
 
 /// Weights above this many elements become a dense resource, like the

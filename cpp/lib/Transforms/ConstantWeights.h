@@ -23,6 +23,17 @@ struct F32Values {
   float at(int64_t i) const { return values[splat ? 0 : i]; }
 };
 
+/// An activation that FusedConv and FusedGemm can apply: its name and,
+/// for Clip, the constant [min, max] (absent bounds are infinite).
+struct FusableActivation {
+  llvm::StringRef name;
+  llvm::SmallVector<float> params;
+};
+
+/// `op` as a fusable activation of f32 values (Relu, Sigmoid, Tanh, or a
+/// Clip with constant bounds), if it is one.
+std::optional<FusableActivation> fusableActivation(mlir::Operation *op);
+
 /// The f32 contents of `v` if it is a constant (a dense attribute or a
 /// dense resource).
 std::optional<F32Values> constantF32(mlir::Value v);

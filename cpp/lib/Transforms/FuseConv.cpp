@@ -40,7 +40,8 @@ Operation *fusableConv(Value v) {
 
 /// Replaces `consumer` by a FusedConv with `conv`'s window attributes.
 void replaceWithFusedConv(PatternRewriter &rewriter, Operation *consumer,
-                          Operation *conv, Value w, Value bias, StringRef activation) {
+                          Operation *conv, Value w, Value bias, StringRef activation,
+                          ArrayRef<float> params = {}) {
   auto get = [&](StringRef name) { return conv->getAttr(name); };
   // The fused op answers for every node it absorbed (reports, profiles).
   auto fused = FusedConvOp::create(
@@ -52,7 +53,8 @@ void replaceWithFusedConv(PatternRewriter &rewriter, Operation *consumer,
       cast_or_null<DenseI64ArrayAttr>(get("kernel_shape")),
       cast_or_null<DenseI64ArrayAttr>(get("pads")),
       cast_or_null<DenseI64ArrayAttr>(get("strides")),
-      rewriter.getStringAttr(activation));
+      rewriter.getStringAttr(activation),
+      params.empty() ? DenseF32ArrayAttr() : rewriter.getDenseF32ArrayAttr(params));
   // A BatchNormalization's other results are unused (checked by the caller).
   rewriter.replaceAllUsesWith(consumer->getResult(0), fused.getResult());
   rewriter.eraseOp(consumer);
@@ -159,10 +161,11 @@ struct FoldActivation : OpRewritePattern<ActOp> {
   using OpRewritePattern<ActOp>::OpRewritePattern;
   LogicalResult matchAndRewrite(ActOp act, PatternRewriter &rewriter) const override {
     Operation *conv = fusableConv(act->getOperand(0));
-    if (!conv || act->getResult(0).getType() != conv->getResult(0).getType())
+    std::optional<onnx_mlc::FusableActivation> activation = onnx_mlc::fusableActivation(act);
+    if (!conv || !activation || act->getResult(0).getType() != conv->getResult(0).getType())
       return failure();
-    replaceWithFusedConv(rewriter, act, conv, conv->getOperand(1),
-                         conv->getOperand(2), act->getName().stripDialect());
+    replaceWithFusedConv(rewriter, act, conv, conv->getOperand(1), conv->getOperand(2),
+                         activation->name, activation->params);
     return success();
   }
 };
@@ -179,6 +182,6 @@ struct FuseConvPass : onnx_mlc::impl::FuseConvPassBase<FuseConvPass> {
 
 void onnx_mlc::populateFuseConvPatterns(RewritePatternSet &patterns) {
   patterns.add<FoldBatchNorm, FoldBiasAdd, FoldActivation<ReluOp>,
-               FoldActivation<SigmoidOp>, FoldActivation<TanhOp>>(
+               FoldActivation<SigmoidOp>, FoldActivation<TanhOp>, FoldActivation<ClipOp>>(
       patterns.getContext());
 }

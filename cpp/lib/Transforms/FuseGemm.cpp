@@ -41,7 +41,7 @@ struct MatMulAddToGemm : OpRewritePattern<AddOp> {
           rewriter, loc, add.getType(), matmul.getA(), matmul.getB(), c,
           rewriter.getF32FloatAttr(1.0f), rewriter.getF32FloatAttr(1.0f),
           rewriter.getI64IntegerAttr(0), rewriter.getI64IntegerAttr(0),
-          rewriter.getStringAttr(""));
+          rewriter.getStringAttr(""), DenseF32ArrayAttr());
       rewriter.replaceOp(add, gemm.getResult());
       rewriter.eraseOp(matmul);
       return success();
@@ -56,14 +56,18 @@ struct FoldActivation : OpRewritePattern<ActOp> {
   LogicalResult matchAndRewrite(ActOp act, PatternRewriter &rewriter) const override {
     Value in = act->getOperand(0);
     Operation *def = in.getDefiningOp();
-    if (!def || !in.hasOneUse() || act->getResult(0).getType() != in.getType())
+    std::optional<onnx_mlc::FusableActivation> activation = onnx_mlc::fusableActivation(act);
+    if (!def || !activation || !in.hasOneUse() || act->getResult(0).getType() != in.getType())
       return failure();
-    StringAttr name = rewriter.getStringAttr(act->getName().stripDialect());
+    StringAttr name = rewriter.getStringAttr(activation->name);
+    DenseF32ArrayAttr params = activation->params.empty()
+                                   ? DenseF32ArrayAttr()
+                                   : rewriter.getDenseF32ArrayAttr(activation->params);
     if (auto gemm = dyn_cast<GemmOp>(def)) {
       auto fused = FusedGemmOp::create(
           rewriter, rewriter.getFusedLoc({gemm.getLoc(), act.getLoc()}), in.getType(),
           gemm.getA(), gemm.getB(), gemm.getC(), gemm.getAlphaAttr(), gemm.getBetaAttr(),
-          gemm.getTransAAttr(), gemm.getTransBAttr(), name);
+          gemm.getTransAAttr(), gemm.getTransBAttr(), name, params);
       rewriter.replaceOp(act, fused.getResult());
       rewriter.eraseOp(gemm);
       return success();
@@ -71,6 +75,7 @@ struct FoldActivation : OpRewritePattern<ActOp> {
     if (auto fused = dyn_cast<FusedGemmOp>(def); fused && fused.getActivation().empty()) {
       rewriter.modifyOpInPlace(fused, [&] {
         fused.setActivationAttr(name);
+        fused.setActivationParamsAttr(params);
         fused->setLoc(rewriter.getFusedLoc({fused.getLoc(), act.getLoc()}));
       });
       rewriter.replaceOp(act, fused.getResult());
@@ -127,6 +132,6 @@ struct FuseGemmPass : onnx_mlc::impl::FuseGemmPassBase<FuseGemmPass> {
 
 void onnx_mlc::populateFuseGemmPatterns(RewritePatternSet &patterns) {
   patterns.add<MatMulAddToGemm, FoldActivation<ReluOp>, FoldActivation<SigmoidOp>,
-               FoldActivation<TanhOp>, PackTransposedB<GemmOp>, PackTransposedB<FusedGemmOp>>(
+               FoldActivation<TanhOp>, FoldActivation<ClipOp>, PackTransposedB<GemmOp>, PackTransposedB<FusedGemmOp>>(
       patterns.getContext());
 }

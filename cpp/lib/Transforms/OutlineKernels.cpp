@@ -1,11 +1,10 @@
 //===- OutlineKernels.cpp - One function per loop nest --------------------===//
+#include "Outlining.h"
 #include "onnx_mlc/Transforms/Passes.h"
 
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
-#include "mlir/IR/IRMapping.h"
 #include "mlir/IR/SymbolTable.h"
-#include "mlir/Transforms/RegionUtils.h"
 
 namespace onnx_mlc {
 #define GEN_PASS_DEF_OUTLINEKERNELSPASS
@@ -17,49 +16,38 @@ using namespace mlir;
 namespace {
 
 bool isKernel(Operation *op) {
-  return isa<linalg::LinalgOp>(op) || isa<scf::ForOp>(op);
+  return isa<linalg::LinalgOp, scf::ForOp, scf::ParallelOp>(op);
 }
 
 /// Moves `op` into a new function `name` placed after `after` and calls it;
-/// returns the new function.
-func::FuncOp outline(Operation *op, Operation *after, StringRef name) {
-  // What the nest reads from outside: its operands and values captured by
-  // its regions. Constants are rematerialized inside instead.
-  SetVector<Value> used(op->operand_begin(), op->operand_end());
-  getUsedValuesDefinedAbove(op->getRegions(), used);
-  SmallVector<Value> args;
-  SmallVector<Operation *> constants;
-  for (Value v : used) {
-    Operation *def = v.getDefiningOp();
-    if (def && def->hasTrait<OpTrait::ConstantLike>())
-      constants.push_back(def);
-    else
-      args.push_back(v);
-  }
+/// returns the new function and the call.
+std::pair<func::FuncOp, func::CallOp> outline(Operation *op, Operation *after, StringRef name) {
+  onnx_mlc::Captures captures = onnx_mlc::collectCaptures(op->getOperands(), op->getRegions());
   OpBuilder b(after);
-  b.setInsertionPointAfter(after);
-  Location loc = op->getLoc();
-  auto fn = func::FuncOp::create(b, loc, name,
-                                 b.getFunctionType(ValueRange(args).getTypes(), {}));
-  fn.setPrivate();
-  // Not exported, so that several models link into one program; not inlined
-  // back, which would undo the point of outlining.
-  fn->setAttr("llvm.linkage", LLVM::LinkageAttr::get(b.getContext(), LLVM::Linkage::Internal));
-  fn->setAttr("passthrough", b.getArrayAttr({b.getStringAttr("noinline")}));
-  fn->setAttr("mlc.kernel", b.getUnitAttr());
-  Block *entry = fn.addEntryBlock();
-  b.setInsertionPointToStart(entry);
   IRMapping mapping;
-  for (auto [outer, inner] : llvm::zip(args, entry->getArguments()))
-    mapping.map(outer, inner);
-  for (Operation *c : constants)
-    b.clone(*c, mapping);
+  Location loc = op->getLoc();
+  func::FuncOp fn =
+      onnx_mlc::createOutlinedFunction(b, loc, after, name, captures, {}, mapping);
+  fn->setAttr("mlc.kernel", b.getUnitAttr());
   b.clone(*op, mapping);
   func::ReturnOp::create(b, loc);
   OpBuilder callBuilder(op);
-  func::CallOp::create(callBuilder, loc, fn, args);
+  auto call = func::CallOp::create(callBuilder, loc, fn, captures.args);
   op->erase();
-  return fn;
+  return {fn, call};
+}
+
+/// A hash of what `fn` computes: its type and its ops, whatever their
+/// locations and the values they use.
+llvm::hash_code bodyHash(func::FuncOp fn) {
+  llvm::hash_code h = hash_value(fn.getFunctionType());
+  fn.getBody().walk([&](Operation *op) {
+    h = llvm::hash_combine(h, OperationEquivalence::computeHash(
+                                  op, OperationEquivalence::ignoreHashValue,
+                                  OperationEquivalence::ignoreHashValue,
+                                  OperationEquivalence::IgnoreLocations));
+  });
+  return h;
 }
 
 struct OutlineKernelsPass : onnx_mlc::impl::OutlineKernelsPassBase<OutlineKernelsPass> {
@@ -82,15 +70,27 @@ struct OutlineKernelsPass : onnx_mlc::impl::OutlineKernelsPassBase<OutlineKernel
       });
       if (kernels.empty() || (kernels.size() < 2 && !all))
         continue;
-      unsigned counter = 0;
+      // Nests that compute the same thing on other buffers (the repeated
+      // blocks of a network) share one kernel: LLVM compiles each once.
+      DenseMap<llvm::hash_code, SmallVector<func::FuncOp>> seen;
       Operation *after = fn;
       for (Operation *op : kernels) {
-        std::string name;
-        do
-          name = (fn.getSymName() + "_kernel_" + Twine(counter++)).str();
-        while (symbols.lookup(name));
-        after = outline(op, after, name);
-        symbols.insert(after);
+        auto [kernel, call] =
+            outline(op, after, onnx_mlc::uniqueSymbolName(symbols, fn.getSymName().str() + "_kernel"));
+        SmallVector<func::FuncOp> &same = seen[bodyHash(kernel)];
+        auto twin = llvm::find_if(same, [&](func::FuncOp other) {
+          return other.getFunctionType() == kernel.getFunctionType() &&
+                 OperationEquivalence::isRegionEquivalentTo(&other.getBody(), &kernel.getBody(),
+                                                            OperationEquivalence::IgnoreLocations);
+        });
+        if (twin != same.end()) {
+          call.setCallee((*twin).getSymName());
+          kernel->erase();
+          continue;
+        }
+        same.push_back(kernel);
+        symbols.insert(kernel);
+        after = kernel;
       }
     }
   }

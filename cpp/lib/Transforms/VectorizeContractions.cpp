@@ -13,12 +13,14 @@
 //===----------------------------------------------------------------------===//
 #include "onnx_mlc/Transforms/Passes.h"
 
+#include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/LinalgInterfaces.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/IRMapping.h"
+#include "mlir/IR/Matchers.h"
 
 namespace onnx_mlc {
 #define GEN_PASS_DEF_VECTORIZECONTRACTIONSPASS
@@ -84,16 +86,22 @@ std::optional<ContractionPlan> planContraction(linalg::LinalgOp op) {
 }
 
 /// The elementwise op applied in place to the contraction's result right
-/// after it (a fused activation, see activateInPlace in the ONNX lowering):
-/// a generic whose only operand is the contraction's init buffer, with a
-/// body of elementwise arith/math ops on scalars. Its body can then run on
-/// the accumulators before they are stored.
-linalg::GenericOp findEpilogue(linalg::LinalgOp op) {
+/// after it (a fused bias and activation, see buildConvolution and
+/// activateInPlace in the ONNX lowering): a generic over the contraction's
+/// init buffer, with a body of elementwise arith/math ops on scalars, whose
+/// other inputs do not vary along the buffer's dim `columnDim` (the one the
+/// kernel's vectors run along): a value per row, such as a bias. Its body
+/// can then run on the accumulators before they are stored.
+linalg::GenericOp findEpilogue(linalg::LinalgOp op, unsigned columnDim) {
   auto next = dyn_cast_or_null<linalg::GenericOp>(op->getNextNode());
-  if (!next || next.getNumDpsInputs() != 0 || next.getNumDpsInits() != 1 ||
-      next.getDpsInits()[0] != op.getDpsInits()[0] || next.getNumReductionLoops() != 0 ||
-      !next.getIndexingMapsArray()[0].isIdentity())
+  if (!next || next.getNumDpsInits() != 1 || next.getDpsInits()[0] != op.getDpsInits()[0] ||
+      next.getNumReductionLoops() != 0 ||
+      !next.getMatchingIndexingMap(next.getDpsInitOperand(0)).isIdentity())
     return {};
+  for (OpOperand *input : next.getDpsInputOperands())
+    if (!isa<MemRefType>(input->get().getType()) ||
+        next.getMatchingIndexingMap(input).isFunctionOfDim(columnDim))
+      return {};
   Block *body = next.getBody();
   for (Operation &inner : body->without_terminator()) {
     bool scalar = llvm::all_of(inner.getResultTypes(),
@@ -108,13 +116,110 @@ linalg::GenericOp findEpilogue(linalg::LinalgOp op) {
   return next;
 }
 
+Value idx(OpBuilder &b, Location loc, int64_t v) {
+  return arith::ConstantIndexOp::create(b, loc, v);
+}
+Value value(OpBuilder &b, Location loc, OpFoldResult v) {
+  if (std::optional<int64_t> c = getConstantIntValue(v))
+    return idx(b, loc, *c);
+  return cast<Value>(v);
+}
+
+void forLoop(OpBuilder &b, Location loc, OpFoldResult lb, OpFoldResult ub, int64_t step,
+             function_ref<void(OpBuilder &, Value)> body, bool parallel = false) {
+  std::optional<int64_t> cl = getConstantIntValue(lb), cu = getConstantIntValue(ub);
+  if (cl && cu && *cu - *cl <= step) { // at most one iteration: no loop
+    if (*cu > *cl)
+      body(b, idx(b, loc, *cl));
+    return;
+  }
+  if (parallel) {
+    scf::ParallelOp::create(b, loc, ValueRange{value(b, loc, lb)}, ValueRange{value(b, loc, ub)},
+                            ValueRange{idx(b, loc, step)},
+                            [&](OpBuilder &nb, Location, ValueRange iv) { body(nb, iv[0]); });
+    return;
+  }
+  scf::ForOp::create(b, loc, value(b, loc, lb), value(b, loc, ub), idx(b, loc, step),
+                     ValueRange{},
+                     [&](OpBuilder &nb, Location, Value iv, ValueRange) {
+                       body(nb, iv);
+                       scf::YieldOp::create(nb, loc);
+                     });
+}
+
+/// `size` rounded down to a multiple of `step`.
+OpFoldResult roundDown(OpBuilder &b, Location loc, OpFoldResult size, int64_t step) {
+  if (std::optional<int64_t> c = getConstantIntValue(size))
+    return b.getIndexAttr(*c - *c % step);
+  Value v = cast<Value>(size);
+  return arith::SubIOp::create(b, loc, v, arith::RemUIOp::create(b, loc, v, idx(b, loc, step)))
+      .getResult();
+}
+
+/// The fill of the contraction's init buffer with +0.0 right before it (see
+/// buildConvolution): the kernel's accumulators can start at zero instead of
+/// reading the buffer.
+linalg::FillOp findZeroFill(linalg::LinalgOp op) {
+  auto fill = dyn_cast_or_null<linalg::FillOp>(op->getPrevNode());
+  if (!fill || fill.getOutputs()[0] != op.getDpsInits()[0])
+    return {};
+  FloatAttr value;
+  if (!matchPattern(fill.getInputs()[0], m_Constant(&value)) || !value.getValue().isPosZero())
+    return {};
+  return fill;
+}
+
+/// The body of `epilogue` (see findEpilogue) applied to `acc`, a vector of
+/// `lanes` accumulators whose first element is at `at` in the buffer.
+Value applyEpilogueTo(OpBuilder &b, Location loc, linalg::GenericOp epilogue, Value acc,
+                      unsigned lanes, ValueRange at) {
+  Block *body = epilogue.getBody();
+  IRMapping map;
+  auto splat = [&](Value scalar) {
+    return vector::BroadcastOp::create(b, loc, VectorType::get({lanes}, scalar.getType()), scalar)
+        .getResult();
+  };
+  // The other inputs hold one value per vector.
+  for (OpOperand *input : epilogue.getDpsInputOperands()) {
+    AffineMap indexing = epilogue.getMatchingIndexingMap(input);
+    SmallVector<Value> indices;
+    for (AffineExpr e : indexing.getResults())
+      indices.push_back(affine::AffineApplyOp::create(
+          b, loc, AffineMap::get(indexing.getNumDims(), 0, e), at));
+    map.map(body->getArgument(input->getOperandNumber()),
+            splat(memref::LoadOp::create(b, loc, input->get(), indices)));
+  }
+  map.map(body->getArgument(epilogue.getNumDpsInputs()), acc);
+  for (Operation &inner : body->without_terminator()) {
+    for (Value v : inner.getOperands())
+      if (!map.contains(v)) // a constant from outside the body
+        map.map(v, splat(b.clone(*v.getDefiningOp())->getResult(0)));
+    if (isa<arith::ConstantOp>(inner)) {
+      map.map(inner.getResult(0), splat(b.clone(inner)->getResult(0)));
+      continue;
+    }
+    Operation *vectorized = b.clone(inner, map);
+    for (Value r : vectorized->getResults())
+      r.setType(VectorType::get({lanes}, r.getType()));
+  }
+  Value result = body->getTerminator()->getOperand(0);
+  return map.contains(result) ? map.lookup(result)
+                              : splat(b.clone(*result.getDefiningOp())->getResult(0));
+}
+
 class KernelEmitter {
 public:
+  /// `parallelLevel` is the loop to run in parallel: an outer loop by its
+  /// position in plan.outer, then the loop over column tiles, then the one
+  /// over row tiles; none if out of range.
   KernelEmitter(linalg::LinalgOp op, const ContractionPlan &plan, linalg::GenericOp epilogue,
-                unsigned lanes, unsigned rows, unsigned cols)
+                unsigned lanes, unsigned rows, unsigned cols, size_t parallelLevel)
       : op(op), plan(plan), epilogue(epilogue), lanes(lanes), tileRows(rows), tileCols(cols),
+        parallelLevel(parallelLevel),
         elem(getElementTypeOrSelf(op.getDpsInits()[0].getType())),
-        vecType(VectorType::get({lanes}, elem)) {}
+        vecType(VectorType::get({lanes}, elem)) {
+    zeroFill = findZeroFill(op);
+  }
 
   /// Replaces `op` (and its epilogue) by the loop nest.
   void emit() {
@@ -129,59 +234,31 @@ public:
     op->erase();
     if (epilogue)
       epilogue->erase();
+    if (zeroFill)
+      zeroFill->erase();
   }
 
 private:
-  Value idx(OpBuilder &b, Location loc, int64_t v) {
-    return arith::ConstantIndexOp::create(b, loc, v);
-  }
-  Value value(OpBuilder &b, Location loc, OpFoldResult v) {
-    if (std::optional<int64_t> c = getConstantIntValue(v))
-      return idx(b, loc, *c);
-    return cast<Value>(v);
-  }
-
-  void forLoop(OpBuilder &b, Location loc, OpFoldResult lb, OpFoldResult ub, int64_t step,
-               function_ref<void(OpBuilder &, Value)> body) {
-    std::optional<int64_t> cl = getConstantIntValue(lb), cu = getConstantIntValue(ub);
-    if (cl && cu && *cu - *cl <= step) { // at most one iteration: no loop
-      if (*cu > *cl)
-        body(b, idx(b, loc, *cl));
-      return;
-    }
-    scf::ForOp::create(b, loc, value(b, loc, lb), value(b, loc, ub), idx(b, loc, step),
-                       ValueRange{},
-                       [&](OpBuilder &nb, Location, Value iv, ValueRange) {
-                         body(nb, iv);
-                         scf::YieldOp::create(nb, loc);
-                       });
-  }
-
-  /// `size` rounded down to a multiple of `step`.
-  OpFoldResult roundDown(OpBuilder &b, Location loc, OpFoldResult size, int64_t step) {
-    if (std::optional<int64_t> c = getConstantIntValue(size))
-      return b.getIndexAttr(*c - *c % step);
-    Value v = cast<Value>(size);
-    return arith::SubIOp::create(b, loc, v, arith::RemUIOp::create(b, loc, v, idx(b, loc, step)))
-        .getResult();
-  }
-
   void emitOuter(OpBuilder &b, Location loc, size_t i) {
     if (i < plan.outer.size()) {
       unsigned d = plan.outer[i];
-      forLoop(b, loc, b.getIndexAttr(0), sizes[d], 1, [&](OpBuilder &nb, Value iv) {
-        ivs[d] = iv;
-        emitOuter(nb, loc, i + 1);
-      });
+      forLoop(
+          b, loc, b.getIndexAttr(0), sizes[d], 1,
+          [&](OpBuilder &nb, Value iv) {
+            ivs[d] = iv;
+            emitOuter(nb, loc, i + 1);
+          },
+          i == parallelLevel);
       return;
     }
     // n tiles outermost so that one B panel (K x NR) is reused by every m tile.
     OpFoldResult n = sizes[plan.n];
     OpFoldResult nFull = roundDown(b, loc, n, tileCols);
     int64_t vecs = tileCols / lanes;
-    forLoop(b, loc, b.getIndexAttr(0), nFull, tileCols, [&](OpBuilder &nb, Value n0) {
-      emitRows(nb, loc, n0, vecs, SmallVector<Value>(vecs));
-    });
+    forLoop(
+        b, loc, b.getIndexAttr(0), nFull, tileCols,
+        [&](OpBuilder &nb, Value n0) { emitRows(nb, loc, n0, vecs, SmallVector<Value>(vecs)); },
+        plan.outer.size() == parallelLevel);
     Value n0 = value(b, loc, nFull);
     if (std::optional<int64_t> cn = getConstantIntValue(n)) {
       int64_t cols = *cn % tileCols;
@@ -213,9 +290,10 @@ private:
   void emitRows(OpBuilder &b, Location loc, Value n0, int64_t vecs, ArrayRef<Value> masks) {
     OpFoldResult m = sizes[plan.m];
     OpFoldResult mFull = roundDown(b, loc, m, tileRows);
-    forLoop(b, loc, b.getIndexAttr(0), mFull, tileRows, [&](OpBuilder &mb, Value m0) {
-      emitTile(mb, loc, m0, n0, tileRows, vecs, masks);
-    });
+    forLoop(
+        b, loc, b.getIndexAttr(0), mFull, tileRows,
+        [&](OpBuilder &mb, Value m0) { emitTile(mb, loc, m0, n0, tileRows, vecs, masks); },
+        plan.outer.size() + 1 == parallelLevel);
     if (std::optional<int64_t> cm = getConstantIntValue(m)) {
       if (*cm > *getConstantIntValue(mFull))
         emitTile(b, loc, value(b, loc, mFull), n0, *cm % tileRows, vecs, masks);
@@ -291,33 +369,8 @@ private:
       vector::MaskedStoreOp::create(b, loc, base, at, mask, v);
   }
 
-  /// The epilogue's body applied to a vector of accumulators.
-  Value applyEpilogue(OpBuilder &b, Location loc, Value acc) {
-    if (!epilogue)
-      return acc;
-    Block *body = epilogue.getBody();
-    IRMapping map;
-    map.map(body->getArgument(0), acc);
-    auto splat = [&](Value scalar) {
-      return vector::BroadcastOp::create(b, loc, VectorType::get({lanes}, scalar.getType()),
-                                         scalar)
-          .getResult();
-    };
-    for (Operation &inner : body->without_terminator()) {
-      for (Value v : inner.getOperands())
-        if (!map.contains(v)) // a constant from outside the body
-          map.map(v, splat(b.clone(*v.getDefiningOp())->getResult(0)));
-      if (isa<arith::ConstantOp>(inner)) {
-        map.map(inner.getResult(0), splat(b.clone(inner)->getResult(0)));
-        continue;
-      }
-      Operation *vectorized = b.clone(inner, map);
-      for (Value r : vectorized->getResults())
-        r.setType(VectorType::get({lanes}, r.getType()));
-    }
-    Value result = body->getTerminator()->getOperand(0);
-    return map.contains(result) ? map.lookup(result)
-                                : splat(b.clone(*result.getDefiningOp())->getResult(0));
+  Value applyEpilogue(OpBuilder &b, Location loc, Value acc, ValueRange at) {
+    return epilogue ? applyEpilogueTo(b, loc, epilogue, acc, lanes, at) : acc;
   }
 
   /// An MR x NR tile of rows x vecs vectors at (m0, n0); a null mask is a
@@ -335,9 +388,13 @@ private:
     }
     Value zeroK = idx(b, loc, 0);
     SmallVector<Value> acc;
+    Value zeros = zeroFill ? arith::ConstantOp::create(b, loc, b.getZeroAttr(vecType)).getResult()
+                           : Value();
     for (int64_t i = 0; i < rows; ++i)
       for (int64_t j = 0; j < vecs; ++j)
-        acc.push_back(load(b, loc, c, indices(b, loc, 2, rowAt[i], colAt[j], zeroK), masks[j]));
+        acc.push_back(zeroFill ? zeros
+                               : load(b, loc, c, indices(b, loc, 2, rowAt[i], colAt[j], zeroK),
+                                      masks[j]));
     auto kLoop = scf::ForOp::create(
         b, loc, zeroK, value(b, loc, sizes[plan.k]), idx(b, loc, 1), acc,
         [&](OpBuilder &kb, Location, Value k, ValueRange carried) {
@@ -354,21 +411,286 @@ private:
           scf::YieldOp::create(kb, loc, next);
         });
     for (int64_t i = 0; i < rows; ++i)
-      for (int64_t j = 0; j < vecs; ++j)
-        store(b, loc, applyEpilogue(b, loc, kLoop.getResult(i * vecs + j)), c,
-              indices(b, loc, 2, rowAt[i], colAt[j], zeroK), masks[j]);
+      for (int64_t j = 0; j < vecs; ++j) {
+        SmallVector<Value> at = indices(b, loc, 2, rowAt[i], colAt[j], zeroK);
+        store(b, loc, applyEpilogue(b, loc, kLoop.getResult(i * vecs + j), at), c, at, masks[j]);
+      }
   }
 
   linalg::LinalgOp op;
   const ContractionPlan &plan;
   linalg::GenericOp epilogue;
+  linalg::FillOp zeroFill; // the fill of C with zeros just before, if any
   unsigned lanes, tileRows, tileCols;
+  size_t parallelLevel;
   Type elem;
   VectorType vecType;
   SmallVector<Value> ivs;
   SmallVector<OpFoldResult> sizes; // loop sizes, constant or read at run time
   Value a, bMat, c;
 };
+
+//===----------------------------------------------------------------------===//
+// Depthwise convolutions
+//===----------------------------------------------------------------------===//
+
+/// A 2-D depthwise convolution as the ONNX lowering builds it: loops (n, f,
+/// oh, kh, kw, ow), out[n, f, oh, ow] += x[n, f, oh*s0 + kh*d0, ow*s1 +
+/// kw*d1] * w[f, kh, kw].
+struct DepthwisePlan {
+  int64_t strides[2], dilations[2];
+};
+
+/// The coefficients of `e`, a linear function of the loop dims with no
+/// constant term, or none.
+std::optional<SmallVector<int64_t>> linearCoefficients(AffineExpr e, unsigned numDims) {
+  AffineMap map = AffineMap::get(numDims, 0, e);
+  SmallVector<int64_t> point(numDims, 0);
+  if (map.compose(point)[0] != 0)
+    return std::nullopt;
+  SmallVector<int64_t> coefficients;
+  for (unsigned d = 0; d < numDims; ++d) {
+    point.assign(numDims, 0);
+    point[d] = 1;
+    coefficients.push_back(map.compose(point)[0]);
+  }
+  // Linear if it also holds at a point with every coordinate set.
+  point.assign(numDims, 3);
+  int64_t sum = 0;
+  for (int64_t c : coefficients)
+    sum += 3 * c;
+  if (map.compose(point)[0] != sum)
+    return std::nullopt;
+  return coefficients;
+}
+
+std::optional<DepthwisePlan> planDepthwise(linalg::GenericOp op) {
+  using utils::IteratorType;
+  if (!op.hasPureBufferSemantics() || op.getNumDpsInputs() != 2 || op.getNumDpsInits() != 1 ||
+      op.getNumLoops() != 6)
+    return std::nullopt;
+  for (Value v : op->getOperands())
+    if (!getElementTypeOrSelf(v.getType()).isF32() || !hasUnitInnerStride(v))
+      return std::nullopt;
+  SmallVector<IteratorType> iters = op.getIteratorTypesArray();
+  SmallVector<IteratorType> expected{IteratorType::parallel,  IteratorType::parallel,
+                                     IteratorType::parallel,  IteratorType::reduction,
+                                     IteratorType::reduction, IteratorType::parallel};
+  if (iters != expected)
+    return std::nullopt;
+  MLIRContext *ctx = op.getContext();
+  auto d = [&](unsigned i) { return getAffineDimExpr(i, ctx); };
+  SmallVector<AffineMap> maps = op.getIndexingMapsArray();
+  if (maps[1] != AffineMap::get(6, 0, {d(1), d(3), d(4)}, ctx) ||
+      maps[2] != AffineMap::get(6, 0, {d(0), d(1), d(2), d(5)}, ctx) ||
+      maps[0].getNumResults() != 4 || maps[0].getResult(0) != d(0) ||
+      maps[0].getResult(1) != d(1))
+    return std::nullopt;
+  std::optional<SmallVector<int64_t>> rows = linearCoefficients(maps[0].getResult(2), 6);
+  std::optional<SmallVector<int64_t>> cols = linearCoefficients(maps[0].getResult(3), 6);
+  if (!rows || !cols)
+    return std::nullopt;
+  auto only = [](ArrayRef<int64_t> c, unsigned a, unsigned b) {
+    for (unsigned i = 0; i < c.size(); ++i)
+      if (i != a && i != b && c[i] != 0)
+        return false;
+    return c[a] > 0 && c[b] > 0;
+  };
+  if (!only(*rows, 2, 3) || !only(*cols, 5, 4))
+    return std::nullopt;
+  // The body: acc + x * w.
+  Block *body = op.getBody();
+  auto yield = cast<linalg::YieldOp>(body->getTerminator());
+  auto add = yield.getOperand(0).getDefiningOp<arith::AddFOp>();
+  if (!add || body->getOperations().size() != 3)
+    return std::nullopt;
+  auto mul = add.getRhs().getDefiningOp<arith::MulFOp>();
+  if (!mul || add.getLhs() != body->getArgument(2) ||
+      !((mul.getLhs() == body->getArgument(0) && mul.getRhs() == body->getArgument(1)) ||
+        (mul.getLhs() == body->getArgument(1) && mul.getRhs() == body->getArgument(0))))
+    return std::nullopt;
+  return DepthwisePlan{{(*rows)[2], (*cols)[5]}, {(*rows)[3], (*cols)[4]}};
+}
+
+/// Vector code for a depthwise convolution: each output row in vectors of
+/// `lanes` (the last one masked), the kernel's taps accumulated in a
+/// register, the input read with the column stride (a deinterleaving
+/// shuffle for 2, a gather otherwise), the fused activation applied before
+/// the store; channels in parallel.
+class DepthwiseEmitter {
+public:
+  DepthwiseEmitter(linalg::GenericOp op, DepthwisePlan plan, linalg::GenericOp epilogue,
+                   unsigned lanes)
+      : op(op), plan(plan), epilogue(epilogue), lanes(lanes),
+        vecType(VectorType::get({lanes}, Float32Type::get(op.getContext()))),
+        maskType(VectorType::get({lanes}, IntegerType::get(op.getContext(), 1))) {}
+
+  void emit() {
+    OpBuilder b(op);
+    Location loc = op.getLoc();
+    x = op.getDpsInputs()[0];
+    w = op.getDpsInputs()[1];
+    out = op.getDpsInits()[0];
+    for (Range r : cast<linalg::LinalgOp>(op.getOperation()).createLoopRanges(b, loc))
+      sizes.push_back(r.size);
+    SmallVector<int64_t> loops = op.getStaticLoopRanges();
+    int64_t work = 1;
+    for (int64_t s : loops)
+      work = ShapedType::isDynamic(s) ? kMinParallelWorkDepthwise : work * s;
+    bool parallel = work >= kMinParallelWorkDepthwise;
+    forLoop(b, loc, b.getIndexAttr(0), sizes[0], 1, [&](OpBuilder &nb, Value n) {
+      forLoop(
+          nb, loc, nb.getIndexAttr(0), sizes[1], 1,
+          [&](OpBuilder &fb, Value f) {
+            forLoop(fb, loc, fb.getIndexAttr(0), sizes[2], 1,
+                    [&](OpBuilder &rb, Value oh) { emitRow(rb, loc, n, f, oh); });
+          },
+          parallel);
+    });
+    op->erase();
+    if (epilogue)
+      epilogue->erase();
+  }
+
+private:
+  static constexpr int64_t kMinParallelWorkDepthwise = 1 << 16;
+
+  void emitRow(OpBuilder &b, Location loc, Value n, Value f, Value oh) {
+    OpFoldResult width = sizes[5];
+    OpFoldResult full = roundDown(b, loc, width, lanes);
+    forLoop(b, loc, b.getIndexAttr(0), full, lanes,
+            [&](OpBuilder &nb, Value ow0) { emitVector(nb, loc, n, f, oh, ow0, Value()); });
+    std::optional<int64_t> cw = getConstantIntValue(width);
+    if (cw && *cw % lanes == 0)
+      return;
+    Value start = value(b, loc, full);
+    Value live = cw ? idx(b, loc, *cw % lanes)
+                    : arith::SubIOp::create(b, loc, value(b, loc, width), start).getResult();
+    Value mask = vector::CreateMaskOp::create(b, loc, maskType, ValueRange{live});
+    if (cw) {
+      emitVector(b, loc, n, f, oh, start, mask);
+      return;
+    }
+    Value any = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sgt, live, idx(b, loc, 0));
+    auto rest = scf::IfOp::create(b, loc, any, /*withElseRegion=*/false);
+    OpBuilder rb = rest.getThenBodyBuilder();
+    emitVector(rb, loc, n, f, oh, start, mask);
+  }
+
+  Value scaled(OpBuilder &b, Location loc, Value v, int64_t factor) {
+    return factor == 1 ? v : arith::MulIOp::create(b, loc, v, idx(b, loc, factor)).getResult();
+  }
+
+  /// `lanes` input values from column `col` on, `stride` apart; lanes off in
+  /// `mask` (if any) are not read.
+  Value loadInput(OpBuilder &b, Location loc, ValueRange at, Value mask) {
+    int64_t stride = plan.strides[1];
+    Value zero = arith::ConstantOp::create(b, loc, b.getZeroAttr(vecType));
+    if (stride == 1)
+      return mask ? vector::MaskedLoadOp::create(b, loc, vecType, x, at, mask, zero).getResult()
+                  : vector::LoadOp::create(b, loc, vecType, x, at).getResult();
+    if (stride == 2) {
+      // 2 * lanes - 1 consecutive values, the even ones kept: never past
+      // the last one needed.
+      auto wide = VectorType::get({2 * (int64_t)lanes}, b.getF32Type());
+      auto wideMask = VectorType::get({2 * (int64_t)lanes}, b.getI1Type());
+      Value readMask;
+      if (mask) {
+        Value live = cast<vector::CreateMaskOp>(mask.getDefiningOp()).getOperand(0);
+        Value count = arith::SubIOp::create(b, loc, scaled(b, loc, live, 2), idx(b, loc, 1));
+        readMask = vector::CreateMaskOp::create(b, loc, wideMask, ValueRange{count});
+      } else {
+        readMask = vector::ConstantMaskOp::create(b, loc, wideMask,
+                                                  ArrayRef<int64_t>{2 * (int64_t)lanes - 1});
+      }
+      Value pass = arith::ConstantOp::create(b, loc, b.getZeroAttr(wide));
+      Value both = vector::MaskedLoadOp::create(b, loc, wide, x, at, readMask, pass);
+      SmallVector<int64_t> even;
+      for (int64_t i = 0; i < (int64_t)lanes; ++i)
+        even.push_back(2 * i);
+      return vector::ShuffleOp::create(b, loc, both, both, even);
+    }
+    SmallVector<int64_t> offsets;
+    for (int64_t i = 0; i < (int64_t)lanes; ++i)
+      offsets.push_back(i * stride);
+    auto indexType = VectorType::get({lanes}, b.getIndexType());
+    Value indices = arith::ConstantOp::create(b, loc, DenseElementsAttr::get(
+                                                          indexType, ArrayRef<int64_t>(offsets)));
+    Value all = mask ? mask
+                     : vector::ConstantMaskOp::create(b, loc, maskType,
+                                                      ArrayRef<int64_t>{(int64_t)lanes});
+    return vector::GatherOp::create(b, loc, vecType, x, at, indices, all, zero);
+  }
+
+  void emitVector(OpBuilder &b, Location loc, Value n, Value f, Value oh, Value ow0, Value mask) {
+    Value zero = arith::ConstantOp::create(b, loc, b.getZeroAttr(vecType));
+    SmallVector<Value> outAt{n, f, oh, ow0};
+    Value acc = mask ? vector::MaskedLoadOp::create(b, loc, vecType, out, outAt, mask, zero)
+                           .getResult()
+                     : vector::LoadOp::create(b, loc, vecType, out, outAt).getResult();
+    Value rowBase = scaled(b, loc, oh, plan.strides[0]);
+    Value colBase = scaled(b, loc, ow0, plan.strides[1]);
+    auto kh = scf::ForOp::create(
+        b, loc, idx(b, loc, 0), value(b, loc, sizes[3]), idx(b, loc, 1), ValueRange{acc},
+        [&](OpBuilder &hb, Location, Value i, ValueRange accH) {
+          Value row = arith::AddIOp::create(hb, loc, rowBase, scaled(hb, loc, i, plan.dilations[0]));
+          auto kw = scf::ForOp::create(
+              hb, loc, idx(hb, loc, 0), value(hb, loc, sizes[4]), idx(hb, loc, 1), accH,
+              [&](OpBuilder &wb, Location, Value j, ValueRange accW) {
+                Value col =
+                    arith::AddIOp::create(wb, loc, colBase, scaled(wb, loc, j, plan.dilations[1]));
+                Value tap = memref::LoadOp::create(wb, loc, w, ValueRange{f, i, j});
+                Value splat = vector::BroadcastOp::create(wb, loc, vecType, tap);
+                Value in = loadInput(wb, loc, ValueRange{n, f, row, col}, mask);
+                scf::YieldOp::create(wb, loc,
+                                     ValueRange{vector::FMAOp::create(wb, loc, in, splat, accW[0])});
+              });
+          scf::YieldOp::create(hb, loc, kw.getResults());
+        });
+    Value result = kh.getResult(0);
+    if (epilogue)
+      result = applyEpilogueTo(b, loc, epilogue, result, lanes, outAt);
+    if (mask)
+      vector::MaskedStoreOp::create(b, loc, out, outAt, mask, result);
+    else
+      vector::StoreOp::create(b, loc, result, out, outAt);
+  }
+
+  linalg::GenericOp op;
+  DepthwisePlan plan;
+  linalg::GenericOp epilogue;
+  unsigned lanes;
+  VectorType vecType, maskType;
+  SmallVector<OpFoldResult> sizes;
+  Value x, w, out;
+};
+
+/// Contractions of fewer multiply-adds than this run on one thread: handing
+/// work to the pool costs about a microsecond.
+constexpr int64_t kMinParallelWork = 1 << 16;
+
+/// The loop to run in parallel (see KernelEmitter): the outermost with at
+/// least 4 iterations (tiles, for the tile loops), or of a size known only
+/// at run time; none for a small contraction.
+size_t chooseParallelLevel(const ContractionPlan &plan, int64_t rows, int64_t cols) {
+  size_t none = plan.outer.size() + 2;
+  int64_t work = 1;
+  for (int64_t s : plan.sizes)
+    work = ShapedType::isDynamic(s) ? kMinParallelWork : work * s;
+  if (work < kMinParallelWork)
+    return none;
+  SmallVector<int64_t> trips;
+  for (unsigned d : plan.outer)
+    trips.push_back(plan.sizes[d]);
+  trips.push_back(ShapedType::isDynamic(plan.sizes[plan.n]) ? ShapedType::kDynamic
+                                                            : plan.sizes[plan.n] / cols);
+  trips.push_back(ShapedType::isDynamic(plan.sizes[plan.m]) ? ShapedType::kDynamic
+                                                            : plan.sizes[plan.m] / rows);
+  for (auto [level, trip] : llvm::enumerate(trips))
+    if (ShapedType::isDynamic(trip) || trip >= 4)
+      return level;
+  return none;
+}
 
 struct VectorizeContractionsPass
     : onnx_mlc::impl::VectorizeContractionsPassBase<VectorizeContractionsPass> {
@@ -380,6 +702,14 @@ struct VectorizeContractionsPass
       if (std::optional<ContractionPlan> plan = planContraction(op))
         work.emplace_back(op, *plan);
     });
+    SmallVector<std::pair<linalg::GenericOp, DepthwisePlan>> depthwise;
+    getOperation().walk([&](linalg::GenericOp op) {
+      if (std::optional<DepthwisePlan> plan = planDepthwise(op))
+        depthwise.emplace_back(op, *plan);
+    });
+    for (auto &[op, plan] : depthwise)
+      DepthwiseEmitter(op, plan, findEpilogue(op, /*columnDim=*/3), std::max(1u, vectorBits / 32))
+          .emit();
     for (auto &[op, plan] : work) {
       unsigned bits = getElementTypeOrSelf(op.getDpsInits()[0].getType()).getIntOrFloatBitWidth();
       unsigned lanes = std::max(1u, vectorBits / bits);
@@ -396,7 +726,12 @@ struct VectorizeContractionsPass
         rows = m;
         vecs = std::clamp<int>((regs - 1) / (rows + 1), 2, 8);
       }
-      KernelEmitter(op, plan, findEpilogue(op), lanes, rows, vecs * lanes).emit();
+      // The dim of C that the kernel's vectors run along.
+      AffineMap cMap = op.getIndexingMapsArray()[2];
+      unsigned columnDim = *cMap.getResultPosition(getAffineDimExpr(plan.n, op.getContext()));
+      KernelEmitter(op, plan, findEpilogue(op, columnDim), lanes, rows, vecs * lanes,
+                    chooseParallelLevel(plan, rows, vecs * lanes))
+          .emit();
     }
   }
 };

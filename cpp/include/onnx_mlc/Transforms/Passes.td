@@ -172,9 +172,20 @@ def VectorizeContractionsPass
     B, broadcasts `MR` scalars of A and issues `MR * NR / lanes` FMAs.
     Edge tiles use a smaller MR and masked loads and stores, so any static
     shape is handled. The tile size follows the target's vector registers.
-    An elementwise generic that immediately follows and updates the result
-    in place (a fused activation) is applied to the accumulators before
-    they are stored, and disappears.
+    A fill of C with zeros right before the contraction becomes zeroed
+    accumulators. An elementwise generic that immediately follows and
+    updates the result in place (a fused bias and activation; its other
+    inputs must hold one value per row of a tile) is applied to the
+    accumulators before they are stored. Both disappear, so C is written
+    once. One loop (an outer loop, the n tiles or the m tiles: the
+    outermost with 4 or more iterations) becomes an `scf.parallel` when the
+    contraction has at least 2^16 multiply-adds.
+
+    2-D depthwise convolutions in the form the ONNX lowering gives them
+    (loops n, f, oh, kh, kw, ow) become vector loops along the output rows,
+    channels in parallel, every tap accumulated in registers; a column
+    stride of 2 reads consecutive values and keeps the even ones, other
+    strides gather.
     ```mlir
     // before
     linalg.matmul ins(%a, %b : memref<64x32xf32>, memref<32x48xf32>)
@@ -190,21 +201,24 @@ def VectorizeContractionsPass
            "Number of vector registers the target has">
   ];
   let dependentDialects = ["mlir::arith::ArithDialect", "mlir::scf::SCFDialect",
-                           "mlir::vector::VectorDialect", "mlir::memref::MemRefDialect"];
+                           "mlir::vector::VectorDialect", "mlir::memref::MemRefDialect",
+                           "mlir::affine::AffineDialect"];
 }
 
 def OutlineKernelsPass : Pass<"mlc-outline-kernels", "mlir::ModuleOp"> {
   let summary = "Move each loop nest of a model function into a function of its own";
   let description = [{
-    Every outermost linalg op and `scf.for` nest of a function with a body,
-    including those inside `scf.if` and `scf.while` regions, becomes a
-    private function with internal linkage, marked `noinline` and
-    `mlc.kernel`, that takes the memrefs and scalars the nest uses; the nest
-    is replaced by a call. A function with a single nest keeps it, unless
-    `all` is set. Constants are cloned instead of passed. LLVM's
-    optimization time grows faster than linearly with function size, so a
-    model compiled as one function of hundreds of loop nests takes many
-    times longer than the same nests as separate functions.
+    Every outermost linalg op, `scf.for` and `scf.parallel` nest of a
+    function with a body, including those inside `scf.if` and `scf.while`
+    regions, becomes a private function with internal linkage, marked
+    `noinline` and `mlc.kernel`, that takes the memrefs and scalars the nest
+    uses; the nest is replaced by a call. A function with a single nest
+    keeps it, unless `all` is set. Constants are cloned instead of passed.
+    LLVM's optimization time grows faster than linearly with function size,
+    so a model compiled as one function of hundreds of loop nests takes many
+    times longer than the same nests as separate functions. Nests that
+    compute the same thing on other buffers (a network's repeated blocks)
+    share one kernel, which LLVM then compiles once.
     ```mlir
     // before
     func.func @main_graph(%a: memref<4xf32>, %b: memref<4xf32>) {
@@ -250,6 +264,75 @@ def InstrumentKernelsPass : Pass<"mlc-instrument-kernels", "mlir::ModuleOp"> {
   ];
   let dependentDialects = ["mlir::func::FuncDialect", "mlir::LLVM::LLVMDialect",
                            "mlir::arith::ArithDialect"];
+}
+
+def ParallelizeLinalgPass : Pass<"mlc-parallelize-linalg", "mlir::func::FuncOp"> {
+  let summary = "Tile large linalg ops into parallel loops of slices";
+  let description = [{
+    Every linalg op on buffers of at least 2^15 iterations (or of sizes
+    known only at run time) is tiled by 1 along its outermost parallel
+    dimension of at least 4 iterations, into a one-dimensional
+    `scf.parallel` over slices that `mlc-outline-parallel-loops` hands to the
+    thread pool. Contractions are vectorized, with their own parallel loop,
+    before this pass runs.
+
+    ```mlir
+    // before
+    linalg.generic ... ins(%x : memref<1x32x112x112xf32>) outs(%y : ...)
+    // after
+    scf.parallel (%c) = (%c0) to (%c32) step (%c1) {
+      %xs = memref.subview %x[0, %c, 0, 0] [1, 1, 112, 112] [1, 1, 1, 1] ...
+      linalg.generic ... ins(%xs ...) outs(%ys ...)
+    }
+    ```
+  }];
+  let dependentDialects = ["mlir::scf::SCFDialect", "mlir::memref::MemRefDialect",
+                           "mlir::affine::AffineDialect"];
+}
+
+def OutlineParallelLoopsPass
+    : Pass<"mlc-outline-parallel-loops", "mlir::ModuleOp"> {
+  let summary = "Move the body of each parallel loop into a function over a range";
+  let description = [{
+    Every outermost one-dimensional `scf.parallel` becomes a call of a new
+    private function, marked `mlc.parallel_body`, that takes what the body
+    reads and a range [begin, end) of iteration numbers, and runs those
+    iterations; the call covers [0, trip count). The thread pool later runs
+    the function on chunks of the range (`mlc-link-runtime`).
+    Parallel loops nested in another, or of several dimensions, run serially.
+
+    ```mlir
+    // before
+    scf.parallel (%i) = (%c0) to (%c64) step (%c8) { ... uses %i, %buf ... }
+    // after
+    call @main_graph_kernel_0_parallel_0(%buf, %c0, %c8) : (...) -> ()
+    func.func private @main_graph_kernel_0_parallel_0(%buf: memref<...>, %begin: index, %end: index)
+        attributes {mlc.parallel_body, ...} {
+      scf.for %n = %begin to %end step %c1 { %i = %n * 8 ... }
+    }
+    ```
+  }];
+  let dependentDialects = ["mlir::scf::SCFDialect", "mlir::arith::ArithDialect",
+                           "mlir::LLVM::LLVMDialect"];
+}
+
+def LinkRuntimePass : Pass<"mlc-link-runtime", "mlir::ModuleOp"> {
+  let summary = "Merge the runtime support in; run parallel loop bodies on its pool";
+  let description = [{
+    On the LLVM dialect: merges the runtime support (Runtime.mlir: a thread
+    pool on pthreads and a workspace cache, libc only) into the module,
+    exports the pool's `<prefix>_set_num_threads(int32_t)` and
+    `<prefix>_num_threads()`, and turns each call of an
+    `mlc.parallel_body` function over [begin, end) into
+    `mlc_parallel_for(task, args, begin, end)`. The call's other arguments
+    are packed into a struct in the caller's frame; `<body>_task(args, lo,
+    hi)` unpacks them and calls the body on one chunk.
+  }];
+  let options = [
+    Option<"prefix", "prefix", "std::string", /*default=*/"\"mlc\"",
+           "Prefix of the exported thread-count functions">
+  ];
+  let dependentDialects = ["mlir::LLVM::LLVMDialect"];
 }
 
 def StaticResultsToOutParamsPass
@@ -348,6 +431,31 @@ def FreeEarlyPass : Pass<"mlc-free-early", "mlir::func::FuncOp"> {
     ```
   }];
   let dependentDialects = ["mlir::memref::MemRefDialect"];
+}
+
+def PlanWorkspacePass : Pass<"mlc-plan-workspace", "mlir::ModuleOp"> {
+  let summary = "Lay out @main_graph's intermediate buffers in one workspace";
+  let description = [{
+    Every `memref.alloc` of static size in @main_graph's entry block that is
+    freed by one `memref.dealloc` in the same block (after `mlc-free-early`,
+    right after its last use) becomes a `memref.view` into a workspace: a
+    new trailing `memref<Nxi8>` argument, N recorded as the function's
+    `mlc.workspace_size`. Buffers are placed largest first, each at the
+    lowest 64-byte-aligned offset not used by a buffer whose lifetime (alloc
+    to dealloc) overlaps its own; their deallocs go. The C entry point
+    passes a workspace that it keeps between calls.
+
+    ```mlir
+    // before
+    %a = memref.alloc() {alignment = 64 : i64} : memref<16xf32>
+    ...
+    memref.dealloc %a : memref<16xf32>
+    // after
+    func.func @main_graph(..., %ws: memref<64xi8>) attributes {mlc.workspace_size = 64 : i64}
+    %a = memref.view %ws[%c0][] : memref<64xi8> to memref<16xf32>
+    ```
+  }];
+  let dependentDialects = ["mlir::memref::MemRefDialect", "mlir::arith::ArithDialect"];
 }
 
 def WidenBoolBuffersPass : Pass<"mlc-widen-bool-buffers", "mlir::ModuleOp"> {

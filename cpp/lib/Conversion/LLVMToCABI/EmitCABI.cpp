@@ -91,7 +91,8 @@ struct EmitCABIPass : onnx_mlc::impl::EmitCABIPassBase<EmitCABIPass> {
     declareLibc(b, module);
     emitRun(b, entry, inputs, outputs);
     emitFree(b);
-    emitVersionAndMessages(b);
+    auto workspace = entry->getAttrOfType<IntegerAttr>("mlc.workspace_size");
+    emitVersionAndMessages(b, workspace ? workspace.getInt() : 0);
     emitSignature(b, "input", inputs);
     emitSignature(b, "output", outputs);
   }
@@ -178,7 +179,9 @@ struct EmitCABIPass : onnx_mlc::impl::EmitCABIPassBase<EmitCABIPass> {
       sig->returned = !isArg;
       outputs.push_back(*sig);
     }
-    if (nextArg != fnType.getNumInputs() || nextResult != results.size()) {
+    // The workspace (mlc-plan-workspace) is the last argument.
+    size_t numArgs = fnType.getNumInputs() - (entry->hasAttr("mlc.workspace_size") ? 1 : 0);
+    if (nextArg != numArgs || nextResult != results.size()) {
       entry.emitError("mlc-emit-c-abi: the signature does not match the output names");
       return failure();
     }
@@ -195,6 +198,9 @@ struct EmitCABIPass : onnx_mlc::impl::EmitCABIPassBase<EmitCABIPass> {
     };
     declare("aligned_alloc", ptr, {i64, i64});
     declare("free", LLVM::LLVMVoidType::get(ctx), {ptr});
+    // The workspace cache of the runtime (Runtime.mlir), linked in later.
+    declare("mlc_workspace_take", ptr, {i64});
+    declare("mlc_workspace_give", LLVM::LLVMVoidType::get(ctx), {ptr});
   }
 
   /// Branches to a new block when `cond` holds, and otherwise to a block
@@ -382,7 +388,24 @@ struct EmitCABIPass : onnx_mlc::impl::EmitCABIPassBase<EmitCABIPass> {
       callArgs.push_back(descriptor(b, loc, buffer, sizes, sig.type));
     }
 
+    // The intermediate buffers' workspace (mlc-plan-workspace): a block the
+    // runtime keeps between calls, handed back as soon as the model returns.
+    Value workspace;
+    if (auto size = entry->getAttrOfType<IntegerAttr>("mlc.workspace_size")) {
+      workspace = LLVM::CallOp::create(b, loc, TypeRange{ptr}, "mlc_workspace_take",
+                                       ValueRange{c64(size.getInt())})
+                      .getResult();
+      check(b, loc, notNull(workspace), [&](OpBuilder &fb) {
+        freeAllocated(fb);
+        func::ReturnOp::create(
+            fb, loc, ValueRange{arith::ConstantIntOp::create(fb, loc, MLC_ERR_OUT_OF_MEMORY, 32)});
+      });
+      callArgs.push_back(descriptor(b, loc, workspace, {c64(size.getInt())},
+                                    MemRefType::get({size.getInt()}, b.getI8Type())));
+    }
     auto call = func::CallOp::create(b, loc, entry, callArgs);
+    if (workspace)
+      LLVM::CallOp::create(b, loc, TypeRange{}, "mlc_workspace_give", ValueRange{workspace});
     ValueRange returned = call.getResults();
     // The returned outputs' pointers (allocated by the model, so free-able)
     // and sizes.
@@ -570,13 +593,22 @@ struct EmitCABIPass : onnx_mlc::impl::EmitCABIPassBase<EmitCABIPass> {
     return {arith::SelectOp::create(b, loc, inRange, i, zero), inRange};
   }
 
-  void emitVersionAndMessages(OpBuilder &b) {
+  void emitVersionAndMessages(OpBuilder &b, int64_t workspaceSize) {
     Location loc = b.getUnknownLoc();
     Type ptr = LLVM::LLVMPointerType::get(b.getContext()), i32 = b.getI32Type();
     {
       auto fn = func::FuncOp::create(b, loc, sym("abi_version"), b.getFunctionType({}, {i32}));
       OpBuilder fb = OpBuilder::atBlockBegin(fn.addEntryBlock());
       func::ReturnOp::create(fb, loc, ValueRange{arith::ConstantIntOp::create(fb, loc, MLC_ABI_VERSION, 32)});
+    }
+    {
+      // int64_t <prefix>_workspace_size(void): the bytes of the workspace a
+      // call uses for intermediate buffers (mlc-plan-workspace).
+      Type i64 = b.getI64Type();
+      auto fn = func::FuncOp::create(b, loc, sym("workspace_size"), b.getFunctionType({}, {i64}));
+      OpBuilder fb = OpBuilder::atBlockBegin(fn.addEntryBlock());
+      func::ReturnOp::create(fb, loc,
+                             ValueRange{arith::ConstantIntOp::create(fb, loc, i64, workspaceSize)});
     }
     SmallVector<std::string> messages(std::begin(kStatusMessages), std::end(kStatusMessages));
     messages.push_back("unknown status");

@@ -119,6 +119,7 @@ struct GemmLowering : ONNXConversion<GemmLike> {
     Type elem = accElem;
     Scalar s(rewriter, loc, accElem);
     StringRef activation = getActivation(op);
+    SmallVector<float> params = getActivationParams(op);
     double alpha = op.getAlpha().convertToDouble();
     double beta = op.getBeta().convertToDouble();
     bool hasC = !isNone(op.getC()) && beta != 0.0;
@@ -152,7 +153,7 @@ struct GemmLowering : ONNXConversion<GemmLike> {
                     .getResult(0);
     bool needsC = hasC && alpha != 1.0;
     if (alpha == 1.0) {
-      acc = activateInPlace(rewriter, loc, activation, acc);
+      acc = activateInPlace(rewriter, loc, activation, params, acc);
     } else {
       SmallVector<Value> inputs{acc};
       if (needsC)
@@ -164,7 +165,7 @@ struct GemmLowering : ONNXConversion<GemmLike> {
                                if (needsC)
                                  v = sc.add(v, sc.mul(convertScalar(b, l, a[1], onnxElem, accElem),
                                                       sc.constant(beta)));
-                               return applyActivation(sc, activation, v);
+                               return applyActivation(sc, activation, v, params);
                              });
     }
     this->replaceOp(op, rewriter, convertTensor(rewriter, loc, acc, accElem, onnxElem));
@@ -172,50 +173,89 @@ struct GemmLowering : ONNXConversion<GemmLike> {
   }
   static StringRef getActivation(GemmOp) { return ""; }
   static StringRef getActivation(FusedGemmOp op) { return op.getActivation(); }
+  static SmallVector<float> getActivationParams(GemmOp) { return {}; }
+  static SmallVector<float> getActivationParams(FusedGemmOp op) {
+    return SmallVector<float>(op.getActivationParams().value_or(ArrayRef<float>{}));
+  }
 };
 
-/// Conv and FusedConv of any spatial rank and group count, as an im2col
-/// copy and a batched contraction accumulating into the bias.
 /// A convolution of the padded input `x` (N, C, spatial...) with weights
 /// `w` (F, C / group, kernel...) into sizes `out`, plus `bias` (or none) and
 /// `activation`, as an im2col copy and a batched contraction: out[n, g, f,
 /// p] = sum over k of w[g, f, k] * col[n, g, k, p], where p runs over output
-/// positions and k over (input channel, kernel offset). The contraction is
-/// then what mlc-vectorize-contractions turns into register-tiled kernels.
+/// positions and k over (input channel, kernel offset), then the bias and
+/// activation. The contraction is then what mlc-vectorize-contractions
+/// turns into register-tiled kernels. Depthwise convolutions are a direct
+/// loop nest instead.
 Value buildConvolution(OpBuilder &b, Location loc, Value x, Value w, Value bias, int64_t group,
                        ArrayRef<int64_t> strides, ArrayRef<int64_t> dilations, ArrayRef<OpFoldResult> out,
-                       StringRef activation, Type onnxElem) {
+                       StringRef activation, ArrayRef<float> params, Type onnxElem) {
   MLIRContext *ctx = b.getContext();
   Type elem = accumulatorType(onnxElem);
   RankedTensorType wType = typeOf(w);
   int64_t spatial = typeOf(x).getRank() - 2;
   SmallVector<int64_t> kernel(wType.getShape().drop_front(2));
-  // The accumulator starts as the bias broadcast over (n, f, out...).
-  Value init;
-  if (!isNone(bias)) {
-    int64_t rank = out.size();
-    SmallVector<AffineMap> maps{AffineMap::get(rank, 0, getAffineDimExpr(1, ctx)),
-                                AffineMap::getMultiDimIdentityMap(rank, ctx)};
-    Value empty = emptyTensor(b, loc, out, elem);
-    init = linalg::GenericOp::create(
-               b, loc, empty.getType(), bias, empty, maps,
-               SmallVector<utils::IteratorType>(rank, utils::IteratorType::parallel),
-               [&](OpBuilder &nb, Location l, ValueRange a) {
-                 linalg::YieldOp::create(nb, l, convertScalar(nb, l, a[0], onnxElem, elem));
-               })
-               .getResult(0);
-  } else {
-    init = filledTensor(b, loc, out, Scalar(b, loc, elem).constant(0));
+  int64_t filters = wType.getDimSize(0), cPerGroup = wType.getDimSize(1);
+  auto idx = [&](int64_t v) -> OpFoldResult { return b.getIndexAttr(v); };
+  if (cPerGroup == 1 && group == filters && group > 1) {
+    // Depthwise: each output channel reads its own input channel, so there
+    // is nothing to share between channels and im2col would only copy the
+    // input kernel-size times. A direct loop nest (n, f, out..., kernel...,
+    // last out) instead, accumulating into the bias broadcast over (n, f,
+    // out...): mlc-vectorize-contractions vectorizes the 2-D case along the
+    // output rows, every tap accumulated in registers.
+    Value init;
+    if (!isNone(bias)) {
+      int64_t rank = out.size();
+      SmallVector<AffineMap> maps{AffineMap::get(rank, 0, getAffineDimExpr(1, ctx)),
+                                  AffineMap::getMultiDimIdentityMap(rank, ctx)};
+      Value empty = emptyTensor(b, loc, out, elem);
+      init = linalg::GenericOp::create(
+                 b, loc, empty.getType(), bias, empty, maps,
+                 SmallVector<utils::IteratorType>(rank, utils::IteratorType::parallel),
+                 [&](OpBuilder &nb, Location l, ValueRange a) {
+                   linalg::YieldOp::create(nb, l, convertScalar(nb, l, a[0], onnxElem, elem));
+                 })
+                 .getResult(0);
+    } else {
+      init = filledTensor(b, loc, out, Scalar(b, loc, elem).constant(0));
+    }
+    auto d = [&](int64_t i) { return getAffineDimExpr(i, ctx); };
+    int64_t numDims = 2 + 2 * spatial;
+    auto outDim = [&](int64_t i) { return i + 1 < spatial ? 2 + i : numDims - 1; };
+    auto kernelDim = [&](int64_t i) { return 1 + spatial + i; };
+    SmallVector<AffineExpr> xExprs{d(0), d(1)}, wExprs{d(1)}, outExprs{d(0), d(1)};
+    for (int64_t i = 0; i < spatial; ++i) {
+      xExprs.push_back(d(outDim(i)) * strides[i] + d(kernelDim(i)) * dilations[i]);
+      wExprs.push_back(d(kernelDim(i)));
+      outExprs.push_back(d(outDim(i)));
+    }
+    Sizes wSizes{idx(filters)};
+    for (int64_t k : kernel)
+      wSizes.push_back(idx(k));
+    SmallVector<utils::IteratorType> iters(numDims, utils::IteratorType::parallel);
+    for (int64_t i = 0; i < spatial; ++i)
+      iters[kernelDim(i)] = utils::IteratorType::reduction;
+    SmallVector<AffineMap> maps{AffineMap::get(numDims, 0, xExprs, ctx),
+                                AffineMap::get(numDims, 0, wExprs, ctx),
+                                AffineMap::get(numDims, 0, outExprs, ctx)};
+    Value product = linalg::GenericOp::create(
+                        b, loc, init.getType(), ValueRange{x, reshapeTo(b, loc, w, wSizes)}, init,
+                        maps, iters,
+                        [&](OpBuilder &nb, Location l, ValueRange args) {
+                          linalg::YieldOp::create(nb, l, multiplyAdd(nb, l, onnxElem, args));
+                        })
+                        .getResult(0);
+    product = activateInPlace(b, loc, activation, params, product);
+    return convertTensor(b, loc, product, elem, onnxElem);
   }
   DimBuilder dims(b, loc);
   OpFoldResult batch = out[0];
-  int64_t filters = wType.getDimSize(0), cPerGroup = wType.getDimSize(1);
   int64_t fPerGroup = filters / group;
   Sizes outSpatial(out.begin() + 2, out.end());
   int64_t kernelSize = ShapedType::getNumElements(kernel);
   OpFoldResult positions = dims.product(outSpatial);
   int64_t reduced = cPerGroup * kernelSize;
-  auto idx = [&](int64_t v) -> OpFoldResult { return b.getIndexAttr(v); };
   Sizes colSizes{batch, idx(group), idx(reduced), positions};
   bool unitStrides = llvm::all_of(strides, [](int64_t v) { return v == 1; });
   Sizes xSpatial = sizesOf(b, loc, x);
@@ -254,14 +294,34 @@ Value buildConvolution(OpBuilder &b, Location loc, Value x, Value w, Value bias,
                               AffineMap::get(5, 0, {d(0), d(1), d(2), d(3)}, ctx)};
   SmallVector<utils::IteratorType> iters(4, utils::IteratorType::parallel);
   iters.push_back(utils::IteratorType::reduction);
-  Value accInit = reshapeTo(b, loc, init, accSizes);
+  // The products accumulate from zero; the bias and the activation follow
+  // in one elementwise epilogue. mlc-vectorize-contractions then starts the
+  // kernel's accumulators at zero and applies the epilogue to them before
+  // they are stored, so that the output is written once.
+  Value accInit = filledTensor(b, loc, accSizes, Scalar(b, loc, elem).constant(0));
   Value product = linalg::GenericOp::create(
                       b, loc, accInit.getType(), ValueRange{wMat, col}, accInit, maps, iters,
                       [&](OpBuilder &nb, Location l, ValueRange args) {
                         linalg::YieldOp::create(nb, l, multiplyAdd(nb, l, onnxElem, args));
                       })
                       .getResult(0);
-  product = activateInPlace(b, loc, activation, product);
+  if (!isNone(bias)) {
+    // bias[g * fPerGroup + f] over (n, g, f, p).
+    AffineMap accMap = AffineMap::getMultiDimIdentityMap(4, ctx);
+    AffineMap biasMap = AffineMap::get(4, 0, d(1) * fPerGroup + d(2));
+    product = linalg::GenericOp::create(
+                  b, loc, product.getType(), ValueRange{bias}, product,
+                  ArrayRef<AffineMap>{biasMap, accMap},
+                  SmallVector<utils::IteratorType>(4, utils::IteratorType::parallel),
+                  [&](OpBuilder &nb, Location l, ValueRange args) {
+                    Scalar s(nb, l, elem);
+                    Value v = s.add(args[1], convertScalar(nb, l, args[0], onnxElem, elem));
+                    linalg::YieldOp::create(nb, l, applyActivation(s, activation, v, params));
+                  })
+                  .getResult(0);
+  } else {
+    product = activateInPlace(b, loc, activation, params, product);
+  }
   product = convertTensor(b, loc, product, elem, onnxElem);
   return reshapeTo(b, loc, product, out);
 }
@@ -300,11 +360,15 @@ struct ConvLowering : ONNXConversion<ConvLike> {
     this->replaceOp(op, rewriter,
                     buildConvolution(rewriter, loc, x, adaptor.getW(), adaptor.getB(), op.getGroup(),
                                      g->strides, g->dilations, (*shapes)[0], getActivation(op),
-                                     onnxElem));
+                                     getActivationParams(op), onnxElem));
     return success();
   }
   static StringRef getActivation(ConvOp) { return ""; }
   static StringRef getActivation(FusedConvOp op) { return op.getActivation(); }
+  static SmallVector<float> getActivationParams(ConvOp) { return {}; }
+  static SmallVector<float> getActivationParams(FusedConvOp op) {
+    return SmallVector<float>(op.getActivationParams().value_or(ArrayRef<float>{}));
+  }
 };
 
 /// ConvTranspose as a convolution: the input with (stride - 1) zeros
@@ -397,7 +461,7 @@ struct ConvTransposeLowering : ONNXConversion<ConvTransposeOp> {
     });
     SmallVector<int64_t> ones(n, 1);
     replaceOp(op, rewriter,
-              buildConvolution(rewriter, loc, x, w, adaptor.getB(), group, ones, dil, (*shapes)[0], "",
+              buildConvolution(rewriter, loc, x, w, adaptor.getB(), group, ones, dil, (*shapes)[0], "", {},
                                onnxElem));
     return success();
   }

@@ -288,11 +288,13 @@ Value expMinusOne(const Scalar &s, Value x) {
   return s.sub(math::ExpOp::create(s.builder(), s.location(), x), s.constant(1.0));
 }
 
-Value applyActivation(const Scalar &s, StringRef act, Value x) {
+Value applyActivation(const Scalar &s, StringRef act, Value x, ArrayRef<float> params) {
   OpBuilder &b = s.builder();
   Location loc = s.location();
   if (act == "Relu")
     return s.max(x, s.constant(0.0));
+  if (act == "Clip")
+    return s.min(s.max(x, s.constant(params[0])), s.constant(params[1]));
   if (act == "Tanh")
     return math::TanhOp::create(b, loc, x);
   if (act == "Sigmoid") {
@@ -574,7 +576,8 @@ Value castToType(OpBuilder &b, Location loc, Value value, RankedTensorType type)
   return tensor::InsertSliceOp::create(b, loc, part, dest, zeros, sizes, ones);
 }
 
-Value activateInPlace(OpBuilder &b, Location loc, StringRef act, Value acc) {
+Value activateInPlace(OpBuilder &b, Location loc, StringRef act, ArrayRef<float> params,
+                      Value acc) {
   if (act.empty())
     return acc;
   RankedTensorType type = typeOf(acc);
@@ -584,7 +587,7 @@ Value activateInPlace(OpBuilder &b, Location loc, StringRef act, Value acc) {
              SmallVector<utils::IteratorType>(type.getRank(), utils::IteratorType::parallel),
              [&](OpBuilder &nb, Location l, ValueRange args) {
                Scalar s(nb, l, type.getElementType());
-               linalg::YieldOp::create(nb, l, applyActivation(s, act, args[0]));
+               linalg::YieldOp::create(nb, l, applyActivation(s, act, args[0], params));
              })
       .getResult(0);
 }

@@ -146,7 +146,7 @@ Type accumulatorType(Type onnxElem);
 Value expMinusOne(const Scalar &s, Value x);
 
 /// Applies a fused activation ("" for none) to a float scalar.
-Value applyActivation(const Scalar &s, StringRef act, Value x);
+Value applyActivation(const Scalar &s, StringRef act, Value x, ArrayRef<float> params = {});
 
 //===----------------------------------------------------------------------===//
 // Tensors
@@ -203,7 +203,8 @@ Value convertTensor(OpBuilder &b, Location loc, Value t, Type from, Type to);
 /// operand, its init. After bufferization it updates the very buffer the
 /// producing contraction wrote, which is how mlc-vectorize-contractions
 /// recognizes it and applies it in registers instead.
-Value activateInPlace(OpBuilder &b, Location loc, StringRef act, Value acc);
+Value activateInPlace(OpBuilder &b, Location loc, StringRef act, ArrayRef<float> params,
+                      Value acc);
 
 /// An index value for `size`.
 Value indexValue(OpBuilder &b, Location loc, OpFoldResult size);

@@ -78,10 +78,21 @@ static LogicalResult verifyConvLike(ConvLike op) {
 }
 
 LogicalResult ConvOp::verify() { return verifyConvLike(*this); }
+/// A fused activation: its name, and for Clip its [min, max].
+static LogicalResult verifyActivation(Operation *op, StringRef act,
+                                      std::optional<ArrayRef<float>> params) {
+  size_t expected = act == "Clip" ? 2 : 0;
+  if (!act.empty() && act != "Relu" && act != "Sigmoid" && act != "Tanh" && act != "Clip")
+    return op->emitOpError("unknown activation '") << act << "'";
+  if ((params ? params->size() : 0) != expected)
+    return op->emitOpError("activation '")
+           << act << "' takes " << expected << " activation_params";
+  return success();
+}
+
 LogicalResult FusedConvOp::verify() {
-  StringRef act = getActivation();
-  if (!act.empty() && act != "Relu" && act != "Sigmoid" && act != "Tanh")
-    return emitOpError("unknown activation '") << act << "'";
+  if (failed(verifyActivation(*this, getActivation(), getActivationParams())))
+    return failure();
   return verifyConvLike(*this);
 }
 
@@ -100,10 +111,7 @@ LogicalResult AveragePoolOp::verify() {
 }
 
 LogicalResult FusedGemmOp::verify() {
-  StringRef act = getActivation();
-  if (!act.empty() && act != "Relu" && act != "Sigmoid" && act != "Tanh")
-    return emitOpError("unknown activation '") << act << "'";
-  return success();
+  return verifyActivation(*this, getActivation(), getActivationParams());
 }
 
 //===----------------------------------------------------------------------===//
