@@ -224,3 +224,43 @@ func.func @zero_fill_bias_epilogue(%a: memref<2x3xf32>, %b: memref<3x8xf32>, %c:
   }
   return
 }
+
+// An integer product has no vector kernel: it stays a linalg op, and the
+// function counts it. A pooling window (no multiplication) does not count.
+// CHECK-LABEL: func @integer_matmul
+// CHECK-SAME: mlc.scalar_contractions = 1 : i64
+// CHECK: linalg.matmul
+func.func @integer_matmul(%a: memref<4x8xi32>, %b: memref<8x4xi32>, %c: memref<4x4xi32>,
+                          %x: memref<1x1x8x8xf32>, %w: memref<2x2xf32>, %y: memref<1x1x4x4xf32>) {
+  linalg.matmul ins(%a, %b : memref<4x8xi32>, memref<8x4xi32>) outs(%c : memref<4x4xi32>)
+  linalg.pooling_nchw_max {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>}
+    ins(%x, %w : memref<1x1x8x8xf32>, memref<2x2xf32>) outs(%y : memref<1x1x4x4xf32>)
+  return
+}
+
+// Pooling is a window reduction too (loops n, c, oh, ow, kh, kw, as the
+// lowering builds it): its body is applied to vectors of each output row,
+// tap by tap; the window operand only gives the extents.
+// CHECK-LABEL: func @max_pool
+func.func @max_pool(%x: memref<1x64x32x32xf32>, %window: memref<2x2xf32>, %y: memref<1x64x16x16xf32>) {
+  // CHECK: scf.parallel
+  // CHECK: scf.for %{{.+}} = %c0{{.*}} to %c16{{.*}} step %c8
+  // CHECK: vector.load %{{.+}} : memref<1x64x16x16xf32>, vector<8xf32>
+  // CHECK: scf.for {{.*}} iter_args
+  // CHECK: scf.for {{.*}} iter_args
+  // CHECK: vector.maskedload {{.*}} : memref<1x64x32x32xf32>, vector<16xi1>, vector<16xf32> into vector<16xf32>
+  // CHECK: vector.shuffle
+  // CHECK: arith.maximumf {{.*}} : vector<8xf32>
+  // CHECK: vector.store
+  // CHECK-NOT: linalg.generic
+  linalg.generic {indexing_maps = [affine_map<(n, c, oh, ow, kh, kw) -> (n, c, oh * 2 + kh, ow * 2 + kw)>,
+                                   affine_map<(n, c, oh, ow, kh, kw) -> (kh, kw)>,
+                                   affine_map<(n, c, oh, ow, kh, kw) -> (n, c, oh, ow)>],
+                  iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction"]}
+      ins(%x, %window : memref<1x64x32x32xf32>, memref<2x2xf32>) outs(%y : memref<1x64x16x16xf32>) {
+  ^bb0(%a: f32, %w: f32, %acc: f32):
+    %m = arith.maximumf %acc, %a : f32
+    linalg.yield %m : f32
+  }
+  return
+}

@@ -68,6 +68,7 @@ class Report:
         self.fused = Counter()    # "Conv+BatchNormalization+Relu" -> instances
         self.kernels = []         # [(function, [op types of its nodes])]
         self.workspace_bytes = 0  # the statically sized buffers: workspace + peak of the rest
+        self.scalar_contractions = 0  # contractions and convolutions not vectorized
         self.dynamic_buffers = 0  # buffers sized at run time (not in the peak)
         self.unsupported = []     # "node 'x' (Op, domain d)" per unsupported node
         self.error = None         # why the compile failed, if it did
@@ -157,9 +158,13 @@ class Report:
         self.workspace_bytes = planned + peak
 
     def lowered(self, module):
-        """The LLVM-dialect module: one function per outlined kernel."""
+        """The LLVM-dialect module: one function per outlined kernel, and
+        the contractions left to scalar loops."""
         for op in module.body.operations:
             op = op.operation
+            if op.name == "llvm.func" and "mlc.scalar_contractions" in op.attributes:
+                self.scalar_contractions += ir.IntegerAttr(
+                    op.attributes["mlc.scalar_contractions"]).value
             if op.name != "llvm.func" or "mlc.kernel" not in op.attributes:
                 continue
             types = [self._types.get(n, "?") for n in node_names(op.location)]
@@ -180,6 +185,7 @@ class Report:
             "fused": dict(self.fused.most_common()),
             "kernels": len(self.kernels),
             "kernels_by_nodes": dict(kernel_patterns.most_common()),
+            "scalar_contractions": self.scalar_contractions,
             "workspace_bytes": self.workspace_bytes,
             "dynamic_buffers": self.dynamic_buffers,
             "unsupported": self.unsupported,
@@ -212,6 +218,7 @@ class Report:
         if self.kernels or d["phases"] and d["phases"][-1]["phase"] in ("llvm", "link"):
             counts(f"kernels: {d['kernels']} (by the nodes each computes):",
                    d["kernels_by_nodes"])
+            lines.append(f"  contractions left to scalar loops: {self.scalar_contractions}")
         lines += ["", f"workspace: {_bytes(self.workspace_bytes)} of statically sized "
                   "intermediate buffers (laid out by lifetime); "
                   f"{self.dynamic_buffers} buffers sized at run time"]

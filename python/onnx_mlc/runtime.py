@@ -3,6 +3,7 @@ ABI that the library exports (onnx_mlc/include/ModelABI.h)."""
 
 import ctypes
 import os
+import threading
 import weakref
 from dataclasses import dataclass
 from typing import Optional, Tuple
@@ -76,6 +77,8 @@ class CompiledModel:
         self.inputs = self._signature(fn, "input")
         self.outputs = self._signature(fn, "output")
         self._input_index = {t.name: i for i, t in enumerate(self.inputs)}
+        self._per_thread = threading.local()  # see _descriptors
+        self._has_dim_names = [any(t.dim_names) for t in self.inputs]
         # Profile builds export counters; see onnx_mlc/profile.py.
         self.profile = None
         if hasattr(self._lib, f"{prefix}_profile_size"):
@@ -149,15 +152,15 @@ class CompiledModel:
         if missing:
             raise InputError(f"missing input(s): {', '.join(missing)}")
         checked, named = [], {}
-        for info, a in zip(self.inputs, arrays):
+        for info, a, has_names in zip(self.inputs, arrays, self._has_dim_names):
             a = np.asarray(a)
             if a.dtype != info.dtype:
                 raise InputError(f"input '{info.name}' must have dtype {info.dtype}, got {a.dtype}")
-            if a.ndim != len(info.shape) or any(
-                    want is not None and got != want for got, want in zip(a.shape, info.shape)):
+            if a.shape != info.shape and (a.ndim != len(info.shape) or any(
+                    want is not None and got != want for got, want in zip(a.shape, info.shape))):
                 want = [s if s is not None else (n or "?") for s, n in zip(info.shape, info.dim_names)]
                 raise InputError(f"input '{info.name}' must have shape {want}, got {list(a.shape)}")
-            for size, dim in zip(a.shape, info.dim_names):
+            for size, dim in zip(a.shape, info.dim_names) if has_names else ():
                 if dim and named.setdefault(dim, (size, info.name))[0] != size:
                     first, where = named[dim]
                     raise InputError(f"dimension '{dim}' is {first} in input '{where}' but {size} "
@@ -166,23 +169,30 @@ class CompiledModel:
             checked.append(a if a.flags.c_contiguous else a.copy(order="C"))
         return checked
 
+    def _descriptors(self):
+        """This thread's descriptors and their shape arrays, made at its
+        first call (ranks are fixed by the signature) and refilled by each."""
+        made = getattr(self._per_thread, "descriptors", None)
+        if made is None:
+            def make(infos):
+                descs = (_Tensor * max(len(infos), 1))()
+                shapes = [(ctypes.c_int64 * max(len(t.shape), 1))() for t in infos]
+                for d, shape, t in zip(descs, shapes, infos):
+                    d.shape, d.dtype, d.rank = shape, t.onnx_dtype, len(t.shape)
+                return descs, shapes
+            made = self._per_thread.descriptors = make(self.inputs) + make(self.outputs)
+        return made
+
     def __call__(self, *args, **kwargs):
         inputs = self._arrange(args, kwargs)
-        in_descs = (_Tensor * max(len(inputs), 1))()
-        keep = []  # shape arrays must outlive the call
-        for d, a, info in zip(in_descs, inputs, self.inputs):
-            shape = (ctypes.c_int64 * max(a.ndim, 1))(*a.shape)
-            keep.append(shape)
+        in_descs, in_shapes, out_descs, out_shapes = self._descriptors()
+        for d, shape, a in zip(in_descs, in_shapes, inputs):
+            shape[:a.ndim] = a.shape
             # A 0-element array may have no buffer of its own; any valid
             # address will do, nothing is read.
             d.data = a.ctypes.data or ctypes.addressof(shape)
-            d.shape, d.dtype, d.rank = shape, info.onnx_dtype, a.ndim
-        out_descs = (_Tensor * max(len(self.outputs), 1))()
-        results = []
-        for d, info in zip(out_descs, self.outputs):
-            shape = (ctypes.c_int64 * max(len(info.shape), 1))()
-            keep.append(shape)
-            d.shape, d.dtype, d.rank = shape, info.onnx_dtype, len(info.shape)
+        results, given = [], []
+        for d, shape, info in zip(out_descs, out_shapes, self.outputs):
             if info.is_static:
                 array = _new_array(info.shape, info.dtype, info.name)
                 results.append(array)
@@ -191,13 +201,14 @@ class CompiledModel:
             else:
                 results.append(None)  # allocated by the library
                 d.data = None
+            given.append(d.data)
         run = lambda: self._run(in_descs, len(inputs), out_descs, len(self.outputs))  # noqa: E731
         code = self.profile.timed(run) if self.profile else run()
         if code != 0:
             raise InputError(f"the compiled model rejected its inputs: "
                              f"{self._message(code).decode()} (status {code})")
         for i, (d, info) in enumerate(zip(out_descs, self.outputs)):
-            if results[i] is None or (d.data and results[i].ctypes.data != d.data):
+            if results[i] is None or (d.data and d.data != given[i]):
                 shape = tuple(d.shape[k] for k in range(d.rank))
                 results[i] = self._take(d.data, shape, info.dtype, info.name)
         return results

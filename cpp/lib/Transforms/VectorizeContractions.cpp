@@ -85,6 +85,46 @@ std::optional<ContractionPlan> planContraction(linalg::LinalgOp op) {
   return plan;
 }
 
+/// Whether every op of `body` is an elementwise op on scalars (or a
+/// constant) that uses only the block's values and constants.
+bool isScalarElementwise(Block *body) {
+  for (Operation &inner : body->without_terminator()) {
+    bool scalar = llvm::all_of(inner.getResultTypes(),
+                               [](Type t) { return t.isIntOrIndexOrFloat(); });
+    if (!scalar || inner.getNumRegions() != 0 ||
+        !(isa<arith::ConstantOp>(inner) || OpTrait::hasElementwiseMappableTraits(&inner)))
+      return false;
+    for (Value v : inner.getOperands())
+      if (v.getParentBlock() != body && !v.getDefiningOp<arith::ConstantOp>())
+        return false;
+  }
+  return true;
+}
+
+/// The ops of `body` cloned on vectors of `lanes`, its block arguments
+/// given by `map`; constants become splats. Returns the yielded value.
+Value vectorizeBody(OpBuilder &b, Location loc, Block *body, IRMapping &map, unsigned lanes) {
+  auto splat = [&](Value scalar) {
+    return vector::BroadcastOp::create(b, loc, VectorType::get({lanes}, scalar.getType()), scalar)
+        .getResult();
+  };
+  for (Operation &inner : body->without_terminator()) {
+    for (Value v : inner.getOperands())
+      if (!map.contains(v)) // a constant from outside the body
+        map.map(v, splat(b.clone(*v.getDefiningOp())->getResult(0)));
+    if (isa<arith::ConstantOp>(inner)) {
+      map.map(inner.getResult(0), splat(b.clone(inner)->getResult(0)));
+      continue;
+    }
+    Operation *vectorized = b.clone(inner, map);
+    for (Value r : vectorized->getResults())
+      r.setType(VectorType::get({lanes}, r.getType()));
+  }
+  Value result = body->getTerminator()->getOperand(0);
+  return map.contains(result) ? map.lookup(result)
+                              : splat(b.clone(*result.getDefiningOp())->getResult(0));
+}
+
 /// The elementwise op applied in place to the contraction's result right
 /// after it (a fused bias and activation, see buildConvolution and
 /// activateInPlace in the ONNX lowering): a generic over the contraction's
@@ -102,17 +142,8 @@ linalg::GenericOp findEpilogue(linalg::LinalgOp op, unsigned columnDim) {
     if (!isa<MemRefType>(input->get().getType()) ||
         next.getMatchingIndexingMap(input).isFunctionOfDim(columnDim))
       return {};
-  Block *body = next.getBody();
-  for (Operation &inner : body->without_terminator()) {
-    bool scalar = llvm::all_of(inner.getResultTypes(),
-                               [](Type t) { return t.isIntOrIndexOrFloat(); });
-    if (!scalar || inner.getNumRegions() != 0 ||
-        !(isa<arith::ConstantOp>(inner) || OpTrait::hasElementwiseMappableTraits(&inner)))
-      return {};
-    for (Value v : inner.getOperands())
-      if (v.getParentBlock() != body && !v.getDefiningOp<arith::ConstantOp>())
-        return {};
-  }
+  if (!isScalarElementwise(next.getBody()))
+    return {};
   return next;
 }
 
@@ -190,21 +221,7 @@ Value applyEpilogueTo(OpBuilder &b, Location loc, linalg::GenericOp epilogue, Va
             splat(memref::LoadOp::create(b, loc, input->get(), indices)));
   }
   map.map(body->getArgument(epilogue.getNumDpsInputs()), acc);
-  for (Operation &inner : body->without_terminator()) {
-    for (Value v : inner.getOperands())
-      if (!map.contains(v)) // a constant from outside the body
-        map.map(v, splat(b.clone(*v.getDefiningOp())->getResult(0)));
-    if (isa<arith::ConstantOp>(inner)) {
-      map.map(inner.getResult(0), splat(b.clone(inner)->getResult(0)));
-      continue;
-    }
-    Operation *vectorized = b.clone(inner, map);
-    for (Value r : vectorized->getResults())
-      r.setType(VectorType::get({lanes}, r.getType()));
-  }
-  Value result = body->getTerminator()->getOperand(0);
-  return map.contains(result) ? map.lookup(result)
-                              : splat(b.clone(*result.getDefiningOp())->getResult(0));
+  return vectorizeBody(b, loc, body, map, lanes);
 }
 
 class KernelEmitter {
@@ -434,11 +451,16 @@ private:
 // Depthwise convolutions
 //===----------------------------------------------------------------------===//
 
-/// A 2-D depthwise convolution as the ONNX lowering builds it: loops (n, f,
-/// oh, kh, kw, ow), out[n, f, oh, ow] += x[n, f, oh*s0 + kh*d0, ow*s1 +
-/// kw*d1] * w[f, kh, kw].
-struct DepthwisePlan {
+/// A 2-D window reduction over an NCHW input, as the ONNX lowering builds
+/// them: depthwise convolutions (loops n, f, oh, kh, kw, ow; acc + x * w)
+/// and pooling (loops n, c, oh, ow, kh, kw; max(acc, x), acc + x, ...):
+/// out[n, c, oh, ow] = combine over (kh, kw) of x[n, c, oh*s0 + kh*d0,
+/// ow*s1 + kw*d1] and, for a convolution, w[c, kh, kw]. The loops are found
+/// by their roles.
+struct WindowPlan {
+  unsigned n, c, oh, ow, kh, kw;
   int64_t strides[2], dilations[2];
+  bool multiplyAdd; // the body is acc + x * w
 };
 
 /// The coefficients of `e`, a linear function of the loop dims with no
@@ -464,63 +486,75 @@ std::optional<SmallVector<int64_t>> linearCoefficients(AffineExpr e, unsigned nu
   return coefficients;
 }
 
-std::optional<DepthwisePlan> planDepthwise(linalg::GenericOp op) {
+std::optional<WindowPlan> planWindow(linalg::GenericOp op) {
   using utils::IteratorType;
-  if (!op.hasPureBufferSemantics() || op.getNumDpsInputs() != 2 || op.getNumDpsInits() != 1 ||
-      op.getNumLoops() != 6)
+  if (!op.hasPureBufferSemantics() || op.getNumDpsInits() != 1 || op.getNumDpsInputs() < 1 ||
+      op.getNumDpsInputs() > 2 || op.getNumLoops() != 6)
     return std::nullopt;
   for (Value v : op->getOperands())
     if (!getElementTypeOrSelf(v.getType()).isF32() || !hasUnitInnerStride(v))
       return std::nullopt;
-  SmallVector<IteratorType> iters = op.getIteratorTypesArray();
-  SmallVector<IteratorType> expected{IteratorType::parallel,  IteratorType::parallel,
-                                     IteratorType::parallel,  IteratorType::reduction,
-                                     IteratorType::reduction, IteratorType::parallel};
-  if (iters != expected)
-    return std::nullopt;
-  MLIRContext *ctx = op.getContext();
-  auto d = [&](unsigned i) { return getAffineDimExpr(i, ctx); };
   SmallVector<AffineMap> maps = op.getIndexingMapsArray();
-  if (maps[1] != AffineMap::get(6, 0, {d(1), d(3), d(4)}, ctx) ||
-      maps[2] != AffineMap::get(6, 0, {d(0), d(1), d(2), d(5)}, ctx) ||
-      maps[0].getNumResults() != 4 || maps[0].getResult(0) != d(0) ||
-      maps[0].getResult(1) != d(1))
+  AffineMap xMap = maps[0], outMap = maps.back();
+  if (outMap.getNumResults() != 4 || !outMap.isProjectedPermutation() || xMap.getNumResults() != 4)
     return std::nullopt;
-  std::optional<SmallVector<int64_t>> rows = linearCoefficients(maps[0].getResult(2), 6);
-  std::optional<SmallVector<int64_t>> cols = linearCoefficients(maps[0].getResult(3), 6);
+  WindowPlan plan;
+  unsigned *roles[] = {&plan.n, &plan.c, &plan.oh, &plan.ow};
+  for (unsigned i = 0; i < 4; ++i)
+    *roles[i] = cast<AffineDimExpr>(outMap.getResult(i)).getPosition();
+  SmallVector<IteratorType> iters = op.getIteratorTypesArray();
+  SmallVector<unsigned> reductions;
+  for (unsigned d = 0; d < 6; ++d)
+    if (iters[d] == IteratorType::reduction)
+      reductions.push_back(d);
+  if (reductions.size() != 2 || xMap.getResult(0) != getAffineDimExpr(plan.n, op.getContext()) ||
+      xMap.getResult(1) != getAffineDimExpr(plan.c, op.getContext()))
+    return std::nullopt;
+  std::optional<SmallVector<int64_t>> rows = linearCoefficients(xMap.getResult(2), 6);
+  std::optional<SmallVector<int64_t>> cols = linearCoefficients(xMap.getResult(3), 6);
   if (!rows || !cols)
     return std::nullopt;
+  // Rows vary with oh and one reduction (kh), columns with ow and the other.
   auto only = [](ArrayRef<int64_t> c, unsigned a, unsigned b) {
     for (unsigned i = 0; i < c.size(); ++i)
       if (i != a && i != b && c[i] != 0)
         return false;
     return c[a] > 0 && c[b] > 0;
   };
-  if (!only(*rows, 2, 3) || !only(*cols, 5, 4))
+  plan.kh = (*rows)[reductions[0]] ? reductions[0] : reductions[1];
+  plan.kw = plan.kh == reductions[0] ? reductions[1] : reductions[0];
+  if (!only(*rows, plan.oh, plan.kh) || !only(*cols, plan.ow, plan.kw))
     return std::nullopt;
-  // The body: acc + x * w.
+  plan.strides[0] = (*rows)[plan.oh];
+  plan.strides[1] = (*cols)[plan.ow];
+  plan.dilations[0] = (*rows)[plan.kh];
+  plan.dilations[1] = (*cols)[plan.kw];
+  // A second input holds one value per vector: it must not vary along ow.
+  if (op.getNumDpsInputs() == 2 && maps[1].isFunctionOfDim(plan.ow))
+    return std::nullopt;
   Block *body = op.getBody();
-  auto yield = cast<linalg::YieldOp>(body->getTerminator());
-  auto add = yield.getOperand(0).getDefiningOp<arith::AddFOp>();
-  if (!add || body->getOperations().size() != 3)
+  if (!isScalarElementwise(body))
     return std::nullopt;
-  auto mul = add.getRhs().getDefiningOp<arith::MulFOp>();
-  if (!mul || add.getLhs() != body->getArgument(2) ||
-      !((mul.getLhs() == body->getArgument(0) && mul.getRhs() == body->getArgument(1)) ||
-        (mul.getLhs() == body->getArgument(1) && mul.getRhs() == body->getArgument(0))))
-    return std::nullopt;
-  return DepthwisePlan{{(*rows)[2], (*cols)[5]}, {(*rows)[3], (*cols)[4]}};
+  // acc + x * w, the convolution, becomes one FMA per tap.
+  plan.multiplyAdd = false;
+  auto add = body->getTerminator()->getOperand(0).getDefiningOp<arith::AddFOp>();
+  if (op.getNumDpsInputs() == 2 && add && body->getOperations().size() == 3 &&
+      add.getLhs() == body->getArgument(2))
+    if (auto mul = add.getRhs().getDefiningOp<arith::MulFOp>())
+      plan.multiplyAdd =
+          (mul.getLhs() == body->getArgument(0) && mul.getRhs() == body->getArgument(1)) ||
+          (mul.getLhs() == body->getArgument(1) && mul.getRhs() == body->getArgument(0));
+  return plan;
 }
 
-/// Vector code for a depthwise convolution: each output row in vectors of
-/// `lanes` (the last one masked), the kernel's taps accumulated in a
-/// register, the input read with the column stride (a deinterleaving
-/// shuffle for 2, a gather otherwise), the fused activation applied before
-/// the store; channels in parallel.
-class DepthwiseEmitter {
+/// Vector code for a window reduction (depthwise convolution, pooling):
+/// each output row in vectors of `lanes` (the last one masked), the
+/// window's taps combined in a register, the input read with the column
+/// stride (a deinterleaving shuffle for 2, a gather otherwise), the fused
+/// activation applied before the store; channels in parallel.
+class WindowEmitter {
 public:
-  DepthwiseEmitter(linalg::GenericOp op, DepthwisePlan plan, linalg::GenericOp epilogue,
-                   unsigned lanes)
+  WindowEmitter(linalg::GenericOp op, WindowPlan plan, linalg::GenericOp epilogue, unsigned lanes)
       : op(op), plan(plan), epilogue(epilogue), lanes(lanes),
         vecType(VectorType::get({lanes}, Float32Type::get(op.getContext()))),
         maskType(VectorType::get({lanes}, IntegerType::get(op.getContext(), 1))) {}
@@ -529,21 +563,24 @@ public:
     OpBuilder b(op);
     Location loc = op.getLoc();
     x = op.getDpsInputs()[0];
-    w = op.getDpsInputs()[1];
     out = op.getDpsInits()[0];
     for (Range r : cast<linalg::LinalgOp>(op.getOperation()).createLoopRanges(b, loc))
       sizes.push_back(r.size);
-    SmallVector<int64_t> loops = op.getStaticLoopRanges();
+    ivs.assign(6, Value());
     int64_t work = 1;
-    for (int64_t s : loops)
-      work = ShapedType::isDynamic(s) ? kMinParallelWorkDepthwise : work * s;
-    bool parallel = work >= kMinParallelWorkDepthwise;
-    forLoop(b, loc, b.getIndexAttr(0), sizes[0], 1, [&](OpBuilder &nb, Value n) {
+    for (int64_t s : op.getStaticLoopRanges())
+      work = ShapedType::isDynamic(s) ? kMinParallelWork : work * s;
+    bool parallel = work >= kMinParallelWork;
+    forLoop(b, loc, b.getIndexAttr(0), sizes[plan.n], 1, [&](OpBuilder &nb, Value n) {
+      ivs[plan.n] = n;
       forLoop(
-          nb, loc, nb.getIndexAttr(0), sizes[1], 1,
-          [&](OpBuilder &fb, Value f) {
-            forLoop(fb, loc, fb.getIndexAttr(0), sizes[2], 1,
-                    [&](OpBuilder &rb, Value oh) { emitRow(rb, loc, n, f, oh); });
+          nb, loc, nb.getIndexAttr(0), sizes[plan.c], 1,
+          [&](OpBuilder &fb, Value c) {
+            ivs[plan.c] = c;
+            forLoop(fb, loc, fb.getIndexAttr(0), sizes[plan.oh], 1, [&](OpBuilder &rb, Value oh) {
+              ivs[plan.oh] = oh;
+              emitRow(rb, loc);
+            });
           },
           parallel);
     });
@@ -553,13 +590,13 @@ public:
   }
 
 private:
-  static constexpr int64_t kMinParallelWorkDepthwise = 1 << 16;
+  static constexpr int64_t kMinParallelWork = 1 << 16;
 
-  void emitRow(OpBuilder &b, Location loc, Value n, Value f, Value oh) {
-    OpFoldResult width = sizes[5];
+  void emitRow(OpBuilder &b, Location loc) {
+    OpFoldResult width = sizes[plan.ow];
     OpFoldResult full = roundDown(b, loc, width, lanes);
     forLoop(b, loc, b.getIndexAttr(0), full, lanes,
-            [&](OpBuilder &nb, Value ow0) { emitVector(nb, loc, n, f, oh, ow0, Value()); });
+            [&](OpBuilder &nb, Value ow0) { emitVector(nb, loc, ow0, Value()); });
     std::optional<int64_t> cw = getConstantIntValue(width);
     if (cw && *cw % lanes == 0)
       return;
@@ -568,13 +605,13 @@ private:
                     : arith::SubIOp::create(b, loc, value(b, loc, width), start).getResult();
     Value mask = vector::CreateMaskOp::create(b, loc, maskType, ValueRange{live});
     if (cw) {
-      emitVector(b, loc, n, f, oh, start, mask);
+      emitVector(b, loc, start, mask);
       return;
     }
     Value any = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sgt, live, idx(b, loc, 0));
     auto rest = scf::IfOp::create(b, loc, any, /*withElseRegion=*/false);
     OpBuilder rb = rest.getThenBodyBuilder();
-    emitVector(rb, loc, n, f, oh, start, mask);
+    emitVector(rb, loc, start, mask);
   }
 
   Value scaled(OpBuilder &b, Location loc, Value v, int64_t factor) {
@@ -622,28 +659,54 @@ private:
     return vector::GatherOp::create(b, loc, vecType, x, at, indices, all, zero);
   }
 
-  void emitVector(OpBuilder &b, Location loc, Value n, Value f, Value oh, Value ow0, Value mask) {
+  /// The taps of the window at (kh, kw) = (i, j) combined into `acc`.
+  Value combine(OpBuilder &b, Location loc, Value in, Value acc) {
+    Block *body = op.getBody();
+    Value weight;
+    if (op.getNumDpsInputs() == 2 && !body->getArgument(1).use_empty()) {
+      // One value per vector (the plan checked its map ignores ow).
+      OpOperand *w = op.getDpsInputOperand(1);
+      AffineMap map = op.getMatchingIndexingMap(w);
+      SmallVector<Value> at;
+      SmallVector<Value> dims(ivs);
+      dims[plan.ow] = idx(b, loc, 0);
+      for (AffineExpr e : map.getResults())
+        at.push_back(affine::AffineApplyOp::create(b, loc, AffineMap::get(6, 0, e), dims));
+      weight = vector::BroadcastOp::create(b, loc, vecType,
+                                           memref::LoadOp::create(b, loc, w->get(), at));
+    }
+    if (plan.multiplyAdd)
+      return vector::FMAOp::create(b, loc, in, weight, acc);
+    IRMapping map;
+    map.map(body->getArgument(0), in);
+    if (weight)
+      map.map(body->getArgument(1), weight);
+    map.map(body->getArgument(op.getNumDpsInputs()), acc);
+    return vectorizeBody(b, loc, body, map, lanes);
+  }
+
+  void emitVector(OpBuilder &b, Location loc, Value ow0, Value mask) {
     Value zero = arith::ConstantOp::create(b, loc, b.getZeroAttr(vecType));
-    SmallVector<Value> outAt{n, f, oh, ow0};
+    Value n = ivs[plan.n], c = ivs[plan.c], oh = ivs[plan.oh];
+    SmallVector<Value> outAt{n, c, oh, ow0};
     Value acc = mask ? vector::MaskedLoadOp::create(b, loc, vecType, out, outAt, mask, zero)
                            .getResult()
                      : vector::LoadOp::create(b, loc, vecType, out, outAt).getResult();
     Value rowBase = scaled(b, loc, oh, plan.strides[0]);
     Value colBase = scaled(b, loc, ow0, plan.strides[1]);
     auto kh = scf::ForOp::create(
-        b, loc, idx(b, loc, 0), value(b, loc, sizes[3]), idx(b, loc, 1), ValueRange{acc},
+        b, loc, idx(b, loc, 0), value(b, loc, sizes[plan.kh]), idx(b, loc, 1), ValueRange{acc},
         [&](OpBuilder &hb, Location, Value i, ValueRange accH) {
+          ivs[plan.kh] = i;
           Value row = arith::AddIOp::create(hb, loc, rowBase, scaled(hb, loc, i, plan.dilations[0]));
           auto kw = scf::ForOp::create(
-              hb, loc, idx(hb, loc, 0), value(hb, loc, sizes[4]), idx(hb, loc, 1), accH,
+              hb, loc, idx(hb, loc, 0), value(hb, loc, sizes[plan.kw]), idx(hb, loc, 1), accH,
               [&](OpBuilder &wb, Location, Value j, ValueRange accW) {
+                ivs[plan.kw] = j;
                 Value col =
                     arith::AddIOp::create(wb, loc, colBase, scaled(wb, loc, j, plan.dilations[1]));
-                Value tap = memref::LoadOp::create(wb, loc, w, ValueRange{f, i, j});
-                Value splat = vector::BroadcastOp::create(wb, loc, vecType, tap);
-                Value in = loadInput(wb, loc, ValueRange{n, f, row, col}, mask);
-                scf::YieldOp::create(wb, loc,
-                                     ValueRange{vector::FMAOp::create(wb, loc, in, splat, accW[0])});
+                Value in = loadInput(wb, loc, ValueRange{n, c, row, col}, mask);
+                scf::YieldOp::create(wb, loc, ValueRange{combine(wb, loc, in, accW[0])});
               });
           scf::YieldOp::create(hb, loc, kw.getResults());
         });
@@ -657,12 +720,13 @@ private:
   }
 
   linalg::GenericOp op;
-  DepthwisePlan plan;
+  WindowPlan plan;
   linalg::GenericOp epilogue;
   unsigned lanes;
   VectorType vecType, maskType;
-  SmallVector<OpFoldResult> sizes;
-  Value x, w, out;
+  SmallVector<OpFoldResult> sizes; // loop sizes, by loop dim
+  SmallVector<Value> ivs;          // the loops' current values, by loop dim
+  Value x, out;
 };
 
 /// Contractions of fewer multiply-adds than this run on one thread: handing
@@ -702,13 +766,13 @@ struct VectorizeContractionsPass
       if (std::optional<ContractionPlan> plan = planContraction(op))
         work.emplace_back(op, *plan);
     });
-    SmallVector<std::pair<linalg::GenericOp, DepthwisePlan>> depthwise;
+    SmallVector<std::pair<linalg::GenericOp, WindowPlan>> windows;
     getOperation().walk([&](linalg::GenericOp op) {
-      if (std::optional<DepthwisePlan> plan = planDepthwise(op))
-        depthwise.emplace_back(op, *plan);
+      if (std::optional<WindowPlan> plan = planWindow(op))
+        windows.emplace_back(op, *plan);
     });
-    for (auto &[op, plan] : depthwise)
-      DepthwiseEmitter(op, plan, findEpilogue(op, /*columnDim=*/3), std::max(1u, vectorBits / 32))
+    for (auto &[op, plan] : windows)
+      WindowEmitter(op, plan, findEpilogue(op, /*columnDim=*/3), std::max(1u, vectorBits / 32))
           .emit();
     for (auto &[op, plan] : work) {
       unsigned bits = getElementTypeOrSelf(op.getDpsInits()[0].getType()).getIntOrFloatBitWidth();
@@ -733,6 +797,30 @@ struct VectorizeContractionsPass
                     chooseParallelLevel(plan, rows, vecs * lanes))
           .emit();
     }
+    // Contractions and convolutions left get scalar loops: the function
+    // says how many (the compile report shows it). Pooling windows look
+    // like convolutions but do not multiply.
+    auto multiplyAccumulates = [](linalg::LinalgOp op) {
+      Operation *yield = op.getBlock()->getTerminator();
+      if (yield->getNumOperands() == 0)
+        return false;
+      Operation *sum = yield->getOperand(0).getDefiningOp();
+      if (!sum || !isa<arith::AddFOp, arith::AddIOp>(sum))
+        return false;
+      return llvm::any_of(sum->getOperands(), [](Value v) {
+        return isa_and_nonnull<arith::MulFOp, arith::MulIOp>(v.getDefiningOp());
+      });
+    };
+    int64_t scalar = 0;
+    getOperation().walk([&](linalg::LinalgOp op) {
+      if (op.getNumReductionLoops() > 0 && op.getBlock()->getNumArguments() > 0 &&
+          multiplyAccumulates(op) &&
+          (linalg::isaContractionOpInterface(op) || linalg::isaConvolutionOpInterface(op)))
+        ++scalar;
+    });
+    if (scalar)
+      getOperation()->setAttr("mlc.scalar_contractions",
+                              IntegerAttr::get(IntegerType::get(&getContext(), 64), scalar));
   }
 };
 

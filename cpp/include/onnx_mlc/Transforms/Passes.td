@@ -181,11 +181,16 @@ def VectorizeContractionsPass
     outermost with 4 or more iterations) becomes an `scf.parallel` when the
     contraction has at least 2^16 multiply-adds.
 
-    2-D depthwise convolutions in the form the ONNX lowering gives them
-    (loops n, f, oh, kh, kw, ow) become vector loops along the output rows,
-    channels in parallel, every tap accumulated in registers; a column
-    stride of 2 reads consecutive values and keeps the even ones, other
-    strides gather.
+    2-D window reductions in the forms the ONNX lowering gives them
+    (depthwise convolutions, loops n, f, oh, kh, kw, ow; pooling, loops n,
+    c, oh, ow, kh, kw) become vector loops along the output rows, channels
+    in parallel, every tap combined in registers by the op's body; a
+    column stride of 2 reads consecutive values and keeps the even ones,
+    other strides gather.
+
+    Contractions and convolutions it leaves (integer ones, other layouts)
+    become scalar loops; the function then records how many in
+    `mlc.scalar_contractions`.
     ```mlir
     // before
     linalg.matmul ins(%a, %b : memref<64x32xf32>, memref<32x48xf32>)

@@ -1,0 +1,79 @@
+"""Every matrix product and convolution of the benchmark models gets a
+vector kernel: the compile report counts the contractions left to scalar
+loops, and expects none. torch's layouts included: Gemm with transB=1,
+depthwise and grouped convolutions, ReLU6 as Clip."""
+
+import os
+import sys
+from pathlib import Path
+
+import numpy as np
+import onnx
+import pytest
+from onnx import TensorProto as T
+from onnx import helper, numpy_helper
+
+import onnx_mlc
+from conftest import check_against_ort, make_model
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+from test_latency import mlp  # noqa: E402
+from test_models import lenet  # noqa: E402
+
+LIGHT = os.path.join(os.path.dirname(onnx.__file__), "backend", "test", "data", "light")
+
+
+def mobile_block():
+    """A MobileNetV2 block as torch exports it: 1x1 expansion, ReLU6 as
+    Clip, a 3x3 depthwise convolution of stride 2, a 1x1 projection; and a
+    grouped convolution (ResNeXt)."""
+    rng = np.random.default_rng(0)
+
+    def w(name, *shape):
+        return numpy_helper.from_array(rng.standard_normal(shape).astype(np.float32) * 0.2, name)
+
+    inits = [w("e", 48, 8, 1, 1), w("eb", 48), w("d", 48, 1, 3, 3), w("db", 48),
+             w("p", 16, 48, 1, 1), w("g", 16, 4, 3, 3),
+             numpy_helper.from_array(np.array(0, np.float32), "lo"),
+             numpy_helper.from_array(np.array(6, np.float32), "hi")]
+    nodes = [helper.make_node("Conv", ["x", "e", "eb"], ["e1"]),
+             helper.make_node("Clip", ["e1", "lo", "hi"], ["e2"]),
+             helper.make_node("Conv", ["e2", "d", "db"], ["d1"], group=48, strides=[2, 2],
+                              pads=[1, 1, 1, 1]),
+             helper.make_node("Clip", ["d1", "lo", "hi"], ["d2"]),
+             helper.make_node("Conv", ["d2", "p"], ["p1"]),
+             helper.make_node("Conv", ["p1", "g"], ["y"], group=4, pads=[1, 1, 1, 1])]
+    model = make_model(nodes, [("x", T.FLOAT, [1, 8, 30, 30])], [("y", T.FLOAT, None)], inits)
+    return model, {"x": rng.standard_normal((1, 8, 30, 30)).astype(np.float32)}
+
+
+def torch_mlp(batch):
+    model, x = mlp(batch, sizes=(64, 96, 10), torch_layout=True)
+    return model, {"x": x}
+
+
+def light_resnet50():
+    model = onnx.load(os.path.join(LIGHT, "light_resnet50.onnx"))
+    return model, {model.graph.input[0].name:
+                   np.random.default_rng(0).random((1, 3, 224, 224), dtype=np.float32)}
+
+
+MODELS = {"mlp-torch-b1": lambda: torch_mlp(1), "mlp-torch-b64": lambda: torch_mlp(64),
+          "lenet": lenet, "mobile-block": mobile_block, "light-resnet50": light_resnet50}
+
+
+@pytest.mark.parametrize("name", sorted(MODELS))
+def test_no_scalar_contractions(name):
+    model, feeds = MODELS[name]()
+    compiled = onnx_mlc.compile(model, opt_level=3, report=True, cache=False)
+    assert compiled.report.to_dict()["scalar_contractions"] == 0
+    if name != "light-resnet50":  # its outputs are checked in test_light_models.py
+        check_against_ort(model, feeds, opt_level=3, rtol=1e-4, atol=1e-4)
+
+
+def test_integer_matmul_is_counted():
+    """The count is not vacuous: an integer MatMul has no vector kernel yet."""
+    model = make_model([helper.make_node("MatMul", ["a", "b"], ["y"])],
+                       [("a", T.INT32, [4, 8]), ("b", T.INT32, [8, 4])], [("y", T.INT32, None)])
+    compiled = onnx_mlc.compile(model, opt_level=3, report=True, cache=False)
+    assert compiled.report.to_dict()["scalar_contractions"] == 1
