@@ -99,16 +99,16 @@ struct LinkRuntimePass : onnx_mlc::impl::LinkRuntimePassBase<LinkRuntimePass> {
     auto ptr = LLVM::LLVMPointerType::get(ctx);
     auto i64 = IntegerType::get(ctx, 64);
     DenseMap<Operation *, LLVM::LLVMFuncOp> tasks;
-    SmallVector<LLVM::CallOp> calls;
+    SmallVector<std::pair<LLVM::CallOp, LLVM::LLVMFuncOp>> calls;
+    SymbolTable symbols(module);
     module.walk([&](LLVM::CallOp call) {
       std::optional<StringRef> callee = call.getCallee();
-      auto body = callee ? module.lookupSymbol<LLVM::LLVMFuncOp>(*callee) : nullptr;
+      auto body = callee ? symbols.lookup<LLVM::LLVMFuncOp>(*callee) : nullptr;
       if (body && body->hasAttr("mlc.parallel_body") && call.getNumOperands() >= 2 &&
           call.getOperand(call.getNumOperands() - 1).getType() == i64)
-        calls.push_back(call);
+        calls.emplace_back(call, body);
     });
-    for (LLVM::CallOp call : calls) {
-      auto body = module.lookupSymbol<LLVM::LLVMFuncOp>(*call.getCallee());
+    for (auto [call, body] : calls) {
       ValueRange operands = call.getOperands();
       ValueRange fields = operands.drop_back(2);
       auto packedType = LLVM::LLVMStructType::getLiteral(ctx, llvm::to_vector(fields.getTypes()));

@@ -13,6 +13,7 @@
 //===----------------------------------------------------------------------===//
 #include "onnx_mlc/Transforms/Passes.h"
 
+#include "mlir/Analysis/FlatLinearValueConstraints.h"
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/LinalgInterfaces.h"
@@ -101,19 +102,32 @@ bool isScalarElementwise(Block *body) {
   return true;
 }
 
+/// `scalar` in every lane of a vector.
+Value splat(OpBuilder &b, Location loc, Value scalar, unsigned lanes) {
+  return vector::BroadcastOp::create(b, loc, VectorType::get({lanes}, scalar.getType()), scalar);
+}
+
+/// The element of `input` that `indexing` picks at the loop values `dims`,
+/// in every lane: an operand that holds one value per vector (a bias, a
+/// filter tap).
+Value loadPerVector(OpBuilder &b, Location loc, Value input, AffineMap indexing, ValueRange dims,
+                    unsigned lanes) {
+  SmallVector<Value> at;
+  for (AffineExpr e : indexing.getResults())
+    at.push_back(
+        affine::AffineApplyOp::create(b, loc, AffineMap::get(indexing.getNumDims(), 0, e), dims));
+  return splat(b, loc, memref::LoadOp::create(b, loc, input, at), lanes);
+}
+
 /// The ops of `body` cloned on vectors of `lanes`, its block arguments
 /// given by `map`; constants become splats. Returns the yielded value.
 Value vectorizeBody(OpBuilder &b, Location loc, Block *body, IRMapping &map, unsigned lanes) {
-  auto splat = [&](Value scalar) {
-    return vector::BroadcastOp::create(b, loc, VectorType::get({lanes}, scalar.getType()), scalar)
-        .getResult();
-  };
   for (Operation &inner : body->without_terminator()) {
     for (Value v : inner.getOperands())
       if (!map.contains(v)) // a constant from outside the body
-        map.map(v, splat(b.clone(*v.getDefiningOp())->getResult(0)));
+        map.map(v, splat(b, loc, b.clone(*v.getDefiningOp())->getResult(0), lanes));
     if (isa<arith::ConstantOp>(inner)) {
-      map.map(inner.getResult(0), splat(b.clone(inner)->getResult(0)));
+      map.map(inner.getResult(0), splat(b, loc, b.clone(inner)->getResult(0), lanes));
       continue;
     }
     Operation *vectorized = b.clone(inner, map);
@@ -122,7 +136,7 @@ Value vectorizeBody(OpBuilder &b, Location loc, Block *body, IRMapping &map, uns
   }
   Value result = body->getTerminator()->getOperand(0);
   return map.contains(result) ? map.lookup(result)
-                              : splat(b.clone(*result.getDefiningOp())->getResult(0));
+                              : splat(b, loc, b.clone(*result.getDefiningOp())->getResult(0), lanes);
 }
 
 /// The elementwise op applied in place to the contraction's result right
@@ -187,6 +201,24 @@ OpFoldResult roundDown(OpBuilder &b, Location loc, OpFoldResult size, int64_t st
       .getResult();
 }
 
+/// Loop nests of fewer iterations (multiply-adds, taps) than this run on one
+/// thread: handing work to the pool costs about a microsecond.
+constexpr int64_t kMinParallelWork = 1 << 16;
+
+/// Whether a nest of these static loop sizes is worth the pool; sizes known
+/// only at run time are taken to be.
+bool worthParallel(ArrayRef<int64_t> sizes) {
+  int64_t work = 1;
+  bool dynamic = false;
+  for (int64_t s : sizes) {
+    if (ShapedType::isDynamic(s))
+      dynamic = true;
+    else
+      work *= s;
+  }
+  return work != 0 && (dynamic || work >= kMinParallelWork);
+}
+
 /// The fill of the contraction's init buffer with +0.0 right before it (see
 /// buildConvolution): the kernel's accumulators can start at zero instead of
 /// reading the buffer.
@@ -206,20 +238,11 @@ Value applyEpilogueTo(OpBuilder &b, Location loc, linalg::GenericOp epilogue, Va
                       unsigned lanes, ValueRange at) {
   Block *body = epilogue.getBody();
   IRMapping map;
-  auto splat = [&](Value scalar) {
-    return vector::BroadcastOp::create(b, loc, VectorType::get({lanes}, scalar.getType()), scalar)
-        .getResult();
-  };
   // The other inputs hold one value per vector.
-  for (OpOperand *input : epilogue.getDpsInputOperands()) {
-    AffineMap indexing = epilogue.getMatchingIndexingMap(input);
-    SmallVector<Value> indices;
-    for (AffineExpr e : indexing.getResults())
-      indices.push_back(affine::AffineApplyOp::create(
-          b, loc, AffineMap::get(indexing.getNumDims(), 0, e), at));
+  for (OpOperand *input : epilogue.getDpsInputOperands())
     map.map(body->getArgument(input->getOperandNumber()),
-            splat(memref::LoadOp::create(b, loc, input->get(), indices)));
-  }
+            loadPerVector(b, loc, input->get(), epilogue.getMatchingIndexingMap(input), at,
+                          lanes));
   map.map(body->getArgument(epilogue.getNumDpsInputs()), acc);
   return vectorizeBody(b, loc, body, map, lanes);
 }
@@ -464,26 +487,14 @@ struct WindowPlan {
 };
 
 /// The coefficients of `e`, a linear function of the loop dims with no
-/// constant term, or none.
+/// constant term, or none (a floordiv or mod flattens into local variables).
 std::optional<SmallVector<int64_t>> linearCoefficients(AffineExpr e, unsigned numDims) {
-  AffineMap map = AffineMap::get(numDims, 0, e);
-  SmallVector<int64_t> point(numDims, 0);
-  if (map.compose(point)[0] != 0)
+  SmallVector<int64_t> flat; // dims, locals, constant
+  if (failed(getFlattenedAffineExpr(e, numDims, 0, &flat)) || flat.size() != numDims + 1 ||
+      flat.back() != 0)
     return std::nullopt;
-  SmallVector<int64_t> coefficients;
-  for (unsigned d = 0; d < numDims; ++d) {
-    point.assign(numDims, 0);
-    point[d] = 1;
-    coefficients.push_back(map.compose(point)[0]);
-  }
-  // Linear if it also holds at a point with every coordinate set.
-  point.assign(numDims, 3);
-  int64_t sum = 0;
-  for (int64_t c : coefficients)
-    sum += 3 * c;
-  if (map.compose(point)[0] != sum)
-    return std::nullopt;
-  return coefficients;
+  flat.pop_back();
+  return flat;
 }
 
 std::optional<WindowPlan> planWindow(linalg::GenericOp op) {
@@ -567,10 +578,7 @@ public:
     for (Range r : cast<linalg::LinalgOp>(op.getOperation()).createLoopRanges(b, loc))
       sizes.push_back(r.size);
     ivs.assign(6, Value());
-    int64_t work = 1;
-    for (int64_t s : op.getStaticLoopRanges())
-      work = ShapedType::isDynamic(s) ? kMinParallelWork : work * s;
-    bool parallel = work >= kMinParallelWork;
+    bool parallel = worthParallel(op.getStaticLoopRanges());
     forLoop(b, loc, b.getIndexAttr(0), sizes[plan.n], 1, [&](OpBuilder &nb, Value n) {
       ivs[plan.n] = n;
       forLoop(
@@ -590,8 +598,6 @@ public:
   }
 
 private:
-  static constexpr int64_t kMinParallelWork = 1 << 16;
-
   void emitRow(OpBuilder &b, Location loc) {
     OpFoldResult width = sizes[plan.ow];
     OpFoldResult full = roundDown(b, loc, width, lanes);
@@ -666,14 +672,9 @@ private:
     if (op.getNumDpsInputs() == 2 && !body->getArgument(1).use_empty()) {
       // One value per vector (the plan checked its map ignores ow).
       OpOperand *w = op.getDpsInputOperand(1);
-      AffineMap map = op.getMatchingIndexingMap(w);
-      SmallVector<Value> at;
       SmallVector<Value> dims(ivs);
       dims[plan.ow] = idx(b, loc, 0);
-      for (AffineExpr e : map.getResults())
-        at.push_back(affine::AffineApplyOp::create(b, loc, AffineMap::get(6, 0, e), dims));
-      weight = vector::BroadcastOp::create(b, loc, vecType,
-                                           memref::LoadOp::create(b, loc, w->get(), at));
+      weight = loadPerVector(b, loc, w->get(), op.getMatchingIndexingMap(w), dims, lanes);
     }
     if (plan.multiplyAdd)
       return vector::FMAOp::create(b, loc, in, weight, acc);
@@ -729,19 +730,12 @@ private:
   Value x, out;
 };
 
-/// Contractions of fewer multiply-adds than this run on one thread: handing
-/// work to the pool costs about a microsecond.
-constexpr int64_t kMinParallelWork = 1 << 16;
-
 /// The loop to run in parallel (see KernelEmitter): the outermost with at
 /// least 4 iterations (tiles, for the tile loops), or of a size known only
 /// at run time; none for a small contraction.
 size_t chooseParallelLevel(const ContractionPlan &plan, int64_t rows, int64_t cols) {
   size_t none = plan.outer.size() + 2;
-  int64_t work = 1;
-  for (int64_t s : plan.sizes)
-    work = ShapedType::isDynamic(s) ? kMinParallelWork : work * s;
-  if (work < kMinParallelWork)
+  if (!worthParallel(plan.sizes))
     return none;
   SmallVector<int64_t> trips;
   for (unsigned d : plan.outer)

@@ -91,8 +91,7 @@ struct EmitCABIPass : onnx_mlc::impl::EmitCABIPassBase<EmitCABIPass> {
     declareLibc(b, module);
     emitRun(b, entry, inputs, outputs);
     emitFree(b);
-    auto workspace = entry->getAttrOfType<IntegerAttr>("mlc.workspace_size");
-    emitVersionAndMessages(b, workspace ? workspace.getInt() : 0);
+    emitVersionAndMessages(b);
     emitSignature(b, "input", inputs);
     emitSignature(b, "output", outputs);
   }
@@ -180,7 +179,9 @@ struct EmitCABIPass : onnx_mlc::impl::EmitCABIPassBase<EmitCABIPass> {
       outputs.push_back(*sig);
     }
     // The workspace (mlc-plan-workspace) is the last argument.
-    size_t numArgs = fnType.getNumInputs() - (entry->hasAttr("mlc.workspace_size") ? 1 : 0);
+    if (auto size = entry->getAttrOfType<IntegerAttr>("mlc.workspace_size"))
+      workspaceSize = size.getInt();
+    size_t numArgs = fnType.getNumInputs() - (workspaceSize ? 1 : 0);
     if (nextArg != numArgs || nextResult != results.size()) {
       entry.emitError("mlc-emit-c-abi: the signature does not match the output names");
       return failure();
@@ -391,17 +392,17 @@ struct EmitCABIPass : onnx_mlc::impl::EmitCABIPassBase<EmitCABIPass> {
     // The intermediate buffers' workspace (mlc-plan-workspace): a block the
     // runtime keeps between calls, handed back as soon as the model returns.
     Value workspace;
-    if (auto size = entry->getAttrOfType<IntegerAttr>("mlc.workspace_size")) {
+    if (workspaceSize) {
       workspace = LLVM::CallOp::create(b, loc, TypeRange{ptr}, "mlc_workspace_take",
-                                       ValueRange{c64(size.getInt())})
+                                       ValueRange{c64(workspaceSize)})
                       .getResult();
       check(b, loc, notNull(workspace), [&](OpBuilder &fb) {
         freeAllocated(fb);
         func::ReturnOp::create(
             fb, loc, ValueRange{arith::ConstantIntOp::create(fb, loc, MLC_ERR_OUT_OF_MEMORY, 32)});
       });
-      callArgs.push_back(descriptor(b, loc, workspace, {c64(size.getInt())},
-                                    MemRefType::get({size.getInt()}, b.getI8Type())));
+      callArgs.push_back(descriptor(b, loc, workspace, {c64(workspaceSize)},
+                                    MemRefType::get({workspaceSize}, b.getI8Type())));
     }
     auto call = func::CallOp::create(b, loc, entry, callArgs);
     if (workspace)
@@ -593,7 +594,7 @@ struct EmitCABIPass : onnx_mlc::impl::EmitCABIPassBase<EmitCABIPass> {
     return {arith::SelectOp::create(b, loc, inRange, i, zero), inRange};
   }
 
-  void emitVersionAndMessages(OpBuilder &b, int64_t workspaceSize) {
+  void emitVersionAndMessages(OpBuilder &b) {
     Location loc = b.getUnknownLoc();
     Type ptr = LLVM::LLVMPointerType::get(b.getContext()), i32 = b.getI32Type();
     {
@@ -719,6 +720,7 @@ struct EmitCABIPass : onnx_mlc::impl::EmitCABIPassBase<EmitCABIPass> {
   }
 
   bool hasStatus = false;
+  int64_t workspaceSize = 0; // @main_graph's mlc.workspace_size; 0: none
 };
 
 } // namespace
