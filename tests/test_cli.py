@@ -69,7 +69,7 @@ def test_emit_llvm_keeps_the_weights_beside_the_ir(model_path, tmp_path):
     assert constants.stat().st_size >= W.nbytes
     # The two link into a library that computes.
     code = tmp_path / "code.o"
-    code.write_bytes(codegen.emit_object(text, codegen.host_triple(), None, 2))
+    code.write_bytes(codegen.emit_object(text, onnx_mlc.compiler.Options()))
     codegen.link_shared([code, constants], tmp_path / "net.so", codegen.host_triple())
     x = np.random.default_rng(1).standard_normal((1, N)).astype(np.float32)
     (y,) = onnx_mlc.load(str(tmp_path / "net.so"))(x)

@@ -4,6 +4,7 @@ loops, and expects none. torch's layouts included: Gemm with transB=1,
 depthwise and grouped convolutions, ReLU6 as Clip."""
 
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -77,3 +78,38 @@ def test_integer_matmul_is_counted():
                        [("a", T.INT32, [4, 8]), ("b", T.INT32, [8, 4])], [("y", T.INT32, None)])
     compiled = onnx_mlc.compile(model, opt_level=3, report=True, cache=False)
     assert compiled.report.to_dict()["scalar_contractions"] == 1
+
+
+TARGETS = {  # (triple, cpu, features): the f32 vector the kernels use
+    "neon": (("aarch64-linux-gnu", None, None), "vector<4xf32>"),
+    "sse2": (("x86_64-unknown-linux-gnu", "x86-64", ""), "vector<4xf32>"),
+    "avx2": (("x86_64-unknown-linux-gnu", "haswell", "+avx2,+fma"), "vector<8xf32>"),
+    "avx512": (("x86_64-unknown-linux-gnu", "skylake-avx512", "+avx2,+fma,+avx512f"),
+               "vector<16xf32>"),
+}
+
+
+@pytest.mark.parametrize("target", sorted(TARGETS))
+def test_kernels_follow_the_target(tmp_path, target):
+    """The kernels are shaped for the target named, whatever the host: every
+    contraction vectorized, with the target's vector length only."""
+    from onnx_mlc.compiler import Options, compile_to
+    from onnx_mlc.report import Report
+
+    (triple, cpu, features), vector = TARGETS[target]
+    model, _ = mobile_block()
+    options = Options(opt_level=3, target=triple, cpu=cpu, features=features)
+    report = Report(model, options, progress=False)
+    out = tmp_path / "model.mlir"
+    compile_to(model, "mlir", options, str(out), report)
+    assert report.to_dict()["scalar_contractions"] == 0
+    widths = set(re.findall(r"vector<\d+xf32>", out.read_text()))
+    # Stride-2 windows read two vectors' worth at once.
+    lanes = int(re.search(r"\d+", vector).group())
+    assert widths <= {vector, f"vector<{2 * lanes}xf32>"}, widths
+    assert vector in widths
+
+
+def test_target_features_are_checked():
+    with pytest.raises(onnx_mlc.OnnxMlcError, match="'\\+name' or '-name'"):
+        onnx_mlc.compile(torch_mlp(1)[0], features="avx2")

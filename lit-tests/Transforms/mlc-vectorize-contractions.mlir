@@ -1,4 +1,8 @@
-// RUN: onnx-mlc-opt %s --pass-pipeline='builtin.module(func.func(mlc-vectorize-contractions{vector-bits=256 vector-registers=16}))' | FileCheck %s
+// RUN: onnx-mlc-opt %s --pass-pipeline='builtin.module(func.func(mlc-configure-kernels,mlc-vectorize-contractions))' | FileCheck %s
+
+// The kernels as configured for AVX2 (see mlc-configure-kernels.mlir).
+module attributes {mlc.target = #llvm.target<triple = "x86_64-unknown-linux-gnu", chip = "haswell",
+                                             features = #llvm.target_features<["+avx2", "+fma"]>>} {
 
 // 256-bit vectors of f32 have 8 lanes: tiles of 6 rows x 16 columns, so
 // 14x20 splits into m tiles of 6, 6 and 2 rows and n tiles of 16 and 4
@@ -263,4 +267,6 @@ func.func @max_pool(%x: memref<1x64x32x32xf32>, %window: memref<2x2xf32>, %y: me
     linalg.yield %m : f32
   }
   return
+}
+
 }

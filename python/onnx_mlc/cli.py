@@ -34,6 +34,9 @@ def _parser():
                              3: "as -O2, with LLVM at -O3"}[level])
     p.add_argument("--target", help="LLVM target triple, e.g. aarch64-linux-gnu (default: host)")
     p.add_argument("--mcpu", help="LLVM CPU name (default: host CPU, or generic when cross-compiling)")
+    p.add_argument("--mattr", metavar="FEATURES",
+                   help="LLVM target features, e.g. +avx2,+fma (default: the host's for the host "
+                        "CPU, else the CPU's own); the kernels are shaped for them")
     p.add_argument("--input-shape", action="append", default=[], metavar="NAME=SIZES",
                    help="pin the sizes of a graph input, e.g. input_ids=1x128 (repeatable); "
                         "otherwise symbolic dimensions stay dynamic")
@@ -81,6 +84,7 @@ def main(argv=None):
     report = None
     try:
         options = Options(opt_level=args.opt_level, target=args.target, cpu=args.mcpu,
+                          features=args.mattr,
                           prefix=args.prefix, input_shapes=_input_shapes(args.input_shape),
                           profile=args.profile)
         report = Report(args.model, options) if args.report else None

@@ -26,28 +26,46 @@ def _init_llvm():
         _llvm_ready = True
 
 
-def vector_registers(triple, cpu):
-    """(bits per vector register, number of registers) of the target, which
-    size the generated kernels. The host's CPU is asked; for another CPU or
-    triple the architecture's baseline is assumed."""
-    arch = triple.split("-")[0]
-    if arch in ("aarch64", "arm64"):
-        return 128, 32
-    if triple == host_triple() and cpu in (None, llvm.get_host_cpu_name()):
-        features = set(llvm.get_host_cpu_features().flatten().split(","))
-        if "+avx512f" in features:
-            return 512, 32
-        if "+avx2" in features and "+fma" in features:
-            return 256, 16
-    return 128, 16
+def resolve_target(triple, cpu, features):
+    """(triple, cpu, features) with the defaults filled in: the host's triple;
+    the host's CPU for the host, "generic" for another triple; the host's
+    features for the host's CPU, none beyond the CPU's otherwise."""
+    _init_llvm()
+    host = host_triple()
+    triple = triple or host
+    try:
+        llvm.Target.from_triple(triple)
+    except RuntimeError as e:
+        raise OnnxMlcError(f"unknown target '{triple}': {e}") from None
+    if cpu is None:
+        cpu = llvm.get_host_cpu_name() if triple == host else "generic"
+    if features is None:
+        features = (llvm.get_host_cpu_features().flatten()
+                    if triple == host and cpu == llvm.get_host_cpu_name() else "")
+    if not re.fullmatch(r"[\w.-]+", cpu):
+        raise OnnxMlcError(f"not a CPU name: '{cpu}'")
+    bad = [f for f in features.split(",") if f and not re.fullmatch(r"[+-][\w.-]+", f)]
+    if bad:
+        raise OnnxMlcError(f"target features are '+name' or '-name', separated by commas; "
+                           f"got '{bad[0]}'")
+    return triple, cpu, features
+
+
+def describe_target(module, options):
+    """Records the target in the module as `mlc.target`, an #llvm.target,
+    which mlc-configure-kernels reads to shape the kernels."""
+    features = [f for f in options.features.split(",") if f]
+    text = f'#llvm.target<triple = "{options.target}", chip = "{options.cpu}"'
+    if features:
+        text += ", features = #llvm.target_features<[" + ", ".join(f'"{f}"' for f in features) + "]>"
+    with module.context:
+        module.operation.attributes["mlc.target"] = ir.Attribute.parse(text + ">")
 
 
 def pipeline(stage, options):
     """The textual pass pipeline for a registered stage ('mlc-compile' etc.)
     with the options of an onnx_mlc.compiler.Options."""
-    bits, registers = vector_registers(options.target, options.cpu)
     return (f"builtin.module({stage}{{opt-level={options.opt_level} prefix={options.prefix} "
-            f"vector-bits={bits} vector-registers={registers} "
             f"profile={int(options.profile)}}})")
 
 
@@ -97,33 +115,19 @@ def host_triple():
     return llvm.get_process_triple()
 
 
-def _target_machine(triple, cpu, opt_level):
+def emit_object(llvm_ir, options):
+    """Optimizes LLVM IR at the options' level for their target and returns
+    an ELF object file."""
     _init_llvm()
-    try:
-        target = llvm.Target.from_triple(triple)
-    except RuntimeError as e:
-        raise OnnxMlcError(f"unknown target '{triple}': {e}") from None
-    features = ""
-    if cpu is None:
-        if triple == host_triple():
-            cpu = llvm.get_host_cpu_name()
-            features = llvm.get_host_cpu_features().flatten()
-        else:
-            cpu = "generic"
-    return target.create_target_machine(cpu=cpu, features=features, opt=opt_level,
-                                        reloc="pic", codemodel="default")
-
-
-def emit_object(llvm_ir, triple, cpu, opt_level):
-    """Optimizes LLVM IR at `opt_level` for the target and returns an ELF
-    object file."""
-    tm = _target_machine(triple, cpu, opt_level)
+    target = llvm.Target.from_triple(options.target)
+    tm = target.create_target_machine(cpu=options.cpu, features=options.features,
+                                      opt=options.opt_level, reloc="pic", codemodel="default")
     mod = llvm.parse_assembly(llvm_ir)
-    mod.triple = triple
+    mod.triple = options.target
     mod.data_layout = str(tm.target_data)
     mod.verify()
-    if opt_level > 0:
-        pto = llvm.create_pipeline_tuning_options(speed_level=opt_level)
+    if options.opt_level > 0:
+        pto = llvm.create_pipeline_tuning_options(speed_level=options.opt_level)
         pb = llvm.create_pass_builder(tm, pto)
         pb.getModulePassManager().run(mod, pb)
     return tm.emit_object(mod)

@@ -31,6 +31,10 @@ class Options:
         fusion; 3 is 2 with LLVM optimizing at -O3.
     target: LLVM target triple; the host's by default.
     cpu: LLVM CPU name; the host's CPU for host builds, "generic" otherwise.
+    features: LLVM target features, "+avx2,+fma,-avx512f"; the host's when
+        compiling for the host's CPU, otherwise those the CPU implies. The
+        kernels are shaped for the vector features named here (see
+        mlc-configure-kernels), so name them for a CPU other than the host.
     prefix: prefix of the exported C symbols (<prefix>_run, ...), so that
         several models can be linked into one program.
     input_shapes: pins the sizes of graph inputs, {name: [sizes]}, for the
@@ -44,6 +48,7 @@ class Options:
     opt_level: int = 2
     target: Optional[str] = None
     cpu: Optional[str] = None
+    features: Optional[str] = None
     prefix: str = "mlc"
     input_shapes: Optional[Dict[str, Sequence[int]]] = None
     profile: bool = False
@@ -53,8 +58,8 @@ class Options:
             raise OnnxMlcError(f"opt_level must be 0, 1, 2 or 3, got {self.opt_level!r}")
         if not self.prefix.isidentifier():
             raise OnnxMlcError(f"prefix must be a C identifier, got {self.prefix!r}")
-        if self.target is None:
-            self.target = codegen.host_triple()
+        self.target, self.cpu, self.features = codegen.resolve_target(
+            self.target, self.cpu, self.features)
 
 
 def new_context():
@@ -116,6 +121,7 @@ def _compile_to(model, emit, options, output_path, report):
     with report.phase("import"):
         lowered = lowered_ops(ctx)
         module = import_model(model, ctx, options.input_shapes, lowered)
+        codegen.describe_target(module, options)
         report.imported(module, lowered)
     written = [output_path]
 
@@ -162,7 +168,7 @@ def _compile_to(model, emit, options, output_path, report):
                 return written + objects
             objects.insert(0, os.path.join(tmp, "code.o"))
             with report.phase("llvm"), open(objects[0], "wb") as f:
-                f.write(codegen.emit_object(llvm_ir, options.target, options.cpu, options.opt_level))
+                f.write(codegen.emit_object(llvm_ir, options))
             del llvm_ir
             with report.phase("link"):
                 if emit == "obj":
@@ -189,7 +195,7 @@ class _NoReport:
         return lambda *args: None
 
 
-def compile(model, opt_level=2, cpu=None, prefix="mlc", input_shapes=None, cache=True,
+def compile(model, opt_level=2, cpu=None, features=None, prefix="mlc", input_shapes=None, cache=True,
             report=False, profile=False, threads=None):
     """Compiles an ONNX model (path, bytes or onnx.ModelProto) for this
     machine and returns a callable CompiledModel. Symbolic dimensions stay
@@ -217,8 +223,8 @@ def compile(model, opt_level=2, cpu=None, prefix="mlc", input_shapes=None, cache
     from .report import Report
     from .runtime import CompiledModel
 
-    options = Options(opt_level=opt_level, cpu=cpu, prefix=prefix, input_shapes=input_shapes,
-                      profile=profile)
+    options = Options(opt_level=opt_level, cpu=cpu, features=features, prefix=prefix,
+                      input_shapes=input_shapes, profile=profile)
     k = compile_cache.key(model, options) if cache and compile_cache.enabled() else None
     cached = compile_cache.lookup(k) if k and not report else None
     if cached:

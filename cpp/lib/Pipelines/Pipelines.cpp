@@ -72,8 +72,10 @@ void buildLowerToMemRefPipeline(OpPassManager &pm, const PipelineOptions &option
 }
 
 void buildLowerToLLVMPipeline(OpPassManager &pm, const PipelineOptions &options) {
-  pm.addNestedPass<func::FuncOp>(createVectorizeContractionsPass(
-      {options.vectorBits, options.vectorRegisters}));
+  // What each kernel looks like is decided for the module's target, then
+  // built.
+  pm.addNestedPass<func::FuncOp>(createConfigureKernelsPass());
+  pm.addNestedPass<func::FuncOp>(createVectorizeContractionsPass());
   pm.addNestedPass<func::FuncOp>(createParallelizeLinalgPass());
   pm.addPass(createOutlineKernelsPass({/*all=*/options.profile}));
   if (options.profile)

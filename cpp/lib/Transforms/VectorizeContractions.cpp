@@ -11,9 +11,9 @@
 // of 8), and the leftover columns under masks computed at run time.
 //
 //===----------------------------------------------------------------------===//
+#include "KernelPlans.h"
 #include "onnx_mlc/Transforms/Passes.h"
 
-#include "mlir/Analysis/FlatLinearValueConstraints.h"
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/LinalgInterfaces.h"
@@ -29,78 +29,9 @@ namespace onnx_mlc {
 } // namespace onnx_mlc
 
 using namespace mlir;
+using namespace onnx_mlc;
 
 namespace {
-
-/// Which loops of a contraction play which role.
-struct ContractionPlan {
-  unsigned m, n, k;
-  SmallVector<unsigned> outer; // every other (parallel) loop
-  SmallVector<int64_t> sizes;  // static loop sizes (kDynamic if not)
-};
-
-bool hasUnitInnerStride(Value v) {
-  auto type = dyn_cast<MemRefType>(v.getType());
-  return type && type.getRank() > 0 && type.isLastDimUnitStride();
-}
-
-std::optional<unsigned> innermostDim(AffineMap map) {
-  if (map.getNumResults() == 0)
-    return std::nullopt;
-  if (auto d = dyn_cast<AffineDimExpr>(map.getResults().back()))
-    return d.getPosition();
-  return std::nullopt;
-}
-
-/// Recognizes C[.., m, n] += A[.., m|k ..] * B[.., k, n] on memrefs, B and
-/// C contiguous along n.
-std::optional<ContractionPlan> planContraction(linalg::LinalgOp op) {
-  if (!op.hasPureBufferSemantics() || op.getNumDpsInputs() != 2 ||
-      op.getNumDpsInits() != 1 || !linalg::isaContractionOpInterface(op))
-    return std::nullopt;
-  Type elem = getElementTypeOrSelf(op.getDpsInits()[0].getType());
-  if (!isa<FloatType>(elem))
-    return std::nullopt;
-  for (Value v : op->getOperands())
-    if (getElementTypeOrSelf(v.getType()) != elem)
-      return std::nullopt;
-  FailureOr<linalg::ContractionDimensions> dims = linalg::inferContractionDims(op);
-  if (failed(dims) || dims->k.size() != 1 || dims->m.empty() || dims->n.empty())
-    return std::nullopt;
-  SmallVector<AffineMap> maps = op.getIndexingMapsArray();
-  std::optional<unsigned> bInner = innermostDim(maps[1]), cInner = innermostDim(maps[2]);
-  if (!bInner || bInner != cInner || !llvm::is_contained(dims->n, *bInner))
-    return std::nullopt;
-  Value b = op.getDpsInputs()[1], c = op.getDpsInits()[0];
-  if (!hasUnitInnerStride(b) || !hasUnitInnerStride(c))
-    return std::nullopt;
-  ContractionPlan plan;
-  plan.sizes = op.getStaticLoopRanges();
-  plan.n = *bInner;
-  plan.k = dims->k.front();
-  // The m loop is the one A and C vary along that is innermost in C.
-  plan.m = dims->m.back();
-  for (unsigned d = 0; d < op.getNumLoops(); ++d)
-    if (d != plan.m && d != plan.n && d != plan.k)
-      plan.outer.push_back(d);
-  return plan;
-}
-
-/// Whether every op of `body` is an elementwise op on scalars (or a
-/// constant) that uses only the block's values and constants.
-bool isScalarElementwise(Block *body) {
-  for (Operation &inner : body->without_terminator()) {
-    bool scalar = llvm::all_of(inner.getResultTypes(),
-                               [](Type t) { return t.isIntOrIndexOrFloat(); });
-    if (!scalar || inner.getNumRegions() != 0 ||
-        !(isa<arith::ConstantOp>(inner) || OpTrait::hasElementwiseMappableTraits(&inner)))
-      return false;
-    for (Value v : inner.getOperands())
-      if (v.getParentBlock() != body && !v.getDefiningOp<arith::ConstantOp>())
-        return false;
-  }
-  return true;
-}
 
 /// `scalar` in every lane of a vector.
 Value splat(OpBuilder &b, Location loc, Value scalar, unsigned lanes) {
@@ -201,24 +132,6 @@ OpFoldResult roundDown(OpBuilder &b, Location loc, OpFoldResult size, int64_t st
       .getResult();
 }
 
-/// Loop nests of fewer iterations (multiply-adds, taps) than this run on one
-/// thread: handing work to the pool costs about a microsecond.
-constexpr int64_t kMinParallelWork = 1 << 16;
-
-/// Whether a nest of these static loop sizes is worth the pool; sizes known
-/// only at run time are taken to be.
-bool worthParallel(ArrayRef<int64_t> sizes) {
-  int64_t work = 1;
-  bool dynamic = false;
-  for (int64_t s : sizes) {
-    if (ShapedType::isDynamic(s))
-      dynamic = true;
-    else
-      work *= s;
-  }
-  return work != 0 && (dynamic || work >= kMinParallelWork);
-}
-
 /// The fill of the contraction's init buffer with +0.0 right before it (see
 /// buildConvolution): the kernel's accumulators can start at zero instead of
 /// reading the buffer.
@@ -249,13 +162,10 @@ Value applyEpilogueTo(OpBuilder &b, Location loc, linalg::GenericOp epilogue, Va
 
 class KernelEmitter {
 public:
-  /// `parallelLevel` is the loop to run in parallel: an outer loop by its
-  /// position in plan.outer, then the loop over column tiles, then the one
-  /// over row tiles; none if out of range.
   KernelEmitter(linalg::LinalgOp op, const ContractionPlan &plan, linalg::GenericOp epilogue,
-                unsigned lanes, unsigned rows, unsigned cols, size_t parallelLevel)
-      : op(op), plan(plan), epilogue(epilogue), lanes(lanes), tileRows(rows), tileCols(cols),
-        parallelLevel(parallelLevel),
+                const KernelConfig &config)
+      : op(op), plan(plan), epilogue(epilogue), lanes(config.lanes), tileRows(config.rows),
+        tileCols(config.vectors * config.lanes), parallelDim(config.parallelDim),
         elem(getElementTypeOrSelf(op.getDpsInits()[0].getType())),
         vecType(VectorType::get({lanes}, elem)) {
     zeroFill = findZeroFill(op);
@@ -288,7 +198,7 @@ private:
             ivs[d] = iv;
             emitOuter(nb, loc, i + 1);
           },
-          i == parallelLevel);
+          parallelDim == d);
       return;
     }
     // n tiles outermost so that one B panel (K x NR) is reused by every m tile.
@@ -298,7 +208,7 @@ private:
     forLoop(
         b, loc, b.getIndexAttr(0), nFull, tileCols,
         [&](OpBuilder &nb, Value n0) { emitRows(nb, loc, n0, vecs, SmallVector<Value>(vecs)); },
-        plan.outer.size() == parallelLevel);
+        parallelDim == plan.n);
     Value n0 = value(b, loc, nFull);
     if (std::optional<int64_t> cn = getConstantIntValue(n)) {
       int64_t cols = *cn % tileCols;
@@ -333,7 +243,7 @@ private:
     forLoop(
         b, loc, b.getIndexAttr(0), mFull, tileRows,
         [&](OpBuilder &mb, Value m0) { emitTile(mb, loc, m0, n0, tileRows, vecs, masks); },
-        plan.outer.size() + 1 == parallelLevel);
+        parallelDim == plan.m);
     if (std::optional<int64_t> cm = getConstantIntValue(m)) {
       if (*cm > *getConstantIntValue(mFull))
         emitTile(b, loc, value(b, loc, mFull), n0, *cm % tileRows, vecs, masks);
@@ -462,7 +372,7 @@ private:
   linalg::GenericOp epilogue;
   linalg::FillOp zeroFill; // the fill of C with zeros just before, if any
   unsigned lanes, tileRows, tileCols;
-  size_t parallelLevel;
+  std::optional<unsigned> parallelDim; // the loop to run in parallel
   Type elem;
   VectorType vecType;
   SmallVector<Value> ivs;
@@ -474,90 +384,6 @@ private:
 // Depthwise convolutions
 //===----------------------------------------------------------------------===//
 
-/// A 2-D window reduction over an NCHW input, as the ONNX lowering builds
-/// them: depthwise convolutions (loops n, f, oh, kh, kw, ow; acc + x * w)
-/// and pooling (loops n, c, oh, ow, kh, kw; max(acc, x), acc + x, ...):
-/// out[n, c, oh, ow] = combine over (kh, kw) of x[n, c, oh*s0 + kh*d0,
-/// ow*s1 + kw*d1] and, for a convolution, w[c, kh, kw]. The loops are found
-/// by their roles.
-struct WindowPlan {
-  unsigned n, c, oh, ow, kh, kw;
-  int64_t strides[2], dilations[2];
-  bool multiplyAdd; // the body is acc + x * w
-};
-
-/// The coefficients of `e`, a linear function of the loop dims with no
-/// constant term, or none (a floordiv or mod flattens into local variables).
-std::optional<SmallVector<int64_t>> linearCoefficients(AffineExpr e, unsigned numDims) {
-  SmallVector<int64_t> flat; // dims, locals, constant
-  if (failed(getFlattenedAffineExpr(e, numDims, 0, &flat)) || flat.size() != numDims + 1 ||
-      flat.back() != 0)
-    return std::nullopt;
-  flat.pop_back();
-  return flat;
-}
-
-std::optional<WindowPlan> planWindow(linalg::GenericOp op) {
-  using utils::IteratorType;
-  if (!op.hasPureBufferSemantics() || op.getNumDpsInits() != 1 || op.getNumDpsInputs() < 1 ||
-      op.getNumDpsInputs() > 2 || op.getNumLoops() != 6)
-    return std::nullopt;
-  for (Value v : op->getOperands())
-    if (!getElementTypeOrSelf(v.getType()).isF32() || !hasUnitInnerStride(v))
-      return std::nullopt;
-  SmallVector<AffineMap> maps = op.getIndexingMapsArray();
-  AffineMap xMap = maps[0], outMap = maps.back();
-  if (outMap.getNumResults() != 4 || !outMap.isProjectedPermutation() || xMap.getNumResults() != 4)
-    return std::nullopt;
-  WindowPlan plan;
-  unsigned *roles[] = {&plan.n, &plan.c, &plan.oh, &plan.ow};
-  for (unsigned i = 0; i < 4; ++i)
-    *roles[i] = cast<AffineDimExpr>(outMap.getResult(i)).getPosition();
-  SmallVector<IteratorType> iters = op.getIteratorTypesArray();
-  SmallVector<unsigned> reductions;
-  for (unsigned d = 0; d < 6; ++d)
-    if (iters[d] == IteratorType::reduction)
-      reductions.push_back(d);
-  if (reductions.size() != 2 || xMap.getResult(0) != getAffineDimExpr(plan.n, op.getContext()) ||
-      xMap.getResult(1) != getAffineDimExpr(plan.c, op.getContext()))
-    return std::nullopt;
-  std::optional<SmallVector<int64_t>> rows = linearCoefficients(xMap.getResult(2), 6);
-  std::optional<SmallVector<int64_t>> cols = linearCoefficients(xMap.getResult(3), 6);
-  if (!rows || !cols)
-    return std::nullopt;
-  // Rows vary with oh and one reduction (kh), columns with ow and the other.
-  auto only = [](ArrayRef<int64_t> c, unsigned a, unsigned b) {
-    for (unsigned i = 0; i < c.size(); ++i)
-      if (i != a && i != b && c[i] != 0)
-        return false;
-    return c[a] > 0 && c[b] > 0;
-  };
-  plan.kh = (*rows)[reductions[0]] ? reductions[0] : reductions[1];
-  plan.kw = plan.kh == reductions[0] ? reductions[1] : reductions[0];
-  if (!only(*rows, plan.oh, plan.kh) || !only(*cols, plan.ow, plan.kw))
-    return std::nullopt;
-  plan.strides[0] = (*rows)[plan.oh];
-  plan.strides[1] = (*cols)[plan.ow];
-  plan.dilations[0] = (*rows)[plan.kh];
-  plan.dilations[1] = (*cols)[plan.kw];
-  // A second input holds one value per vector: it must not vary along ow.
-  if (op.getNumDpsInputs() == 2 && maps[1].isFunctionOfDim(plan.ow))
-    return std::nullopt;
-  Block *body = op.getBody();
-  if (!isScalarElementwise(body))
-    return std::nullopt;
-  // acc + x * w, the convolution, becomes one FMA per tap.
-  plan.multiplyAdd = false;
-  auto add = body->getTerminator()->getOperand(0).getDefiningOp<arith::AddFOp>();
-  if (op.getNumDpsInputs() == 2 && add && body->getOperations().size() == 3 &&
-      add.getLhs() == body->getArgument(2))
-    if (auto mul = add.getRhs().getDefiningOp<arith::MulFOp>())
-      plan.multiplyAdd =
-          (mul.getLhs() == body->getArgument(0) && mul.getRhs() == body->getArgument(1)) ||
-          (mul.getLhs() == body->getArgument(1) && mul.getRhs() == body->getArgument(0));
-  return plan;
-}
-
 /// Vector code for a window reduction (depthwise convolution, pooling):
 /// each output row in vectors of `lanes` (the last one masked), the
 /// window's taps combined in a register, the input read with the column
@@ -565,8 +391,10 @@ std::optional<WindowPlan> planWindow(linalg::GenericOp op) {
 /// activation applied before the store; channels in parallel.
 class WindowEmitter {
 public:
-  WindowEmitter(linalg::GenericOp op, WindowPlan plan, linalg::GenericOp epilogue, unsigned lanes)
-      : op(op), plan(plan), epilogue(epilogue), lanes(lanes),
+  WindowEmitter(linalg::GenericOp op, WindowPlan plan, linalg::GenericOp epilogue,
+                const KernelConfig &config)
+      : op(op), plan(plan), epilogue(epilogue), lanes(config.lanes),
+        parallel(config.parallelDim == plan.c),
         vecType(VectorType::get({lanes}, Float32Type::get(op.getContext()))),
         maskType(VectorType::get({lanes}, IntegerType::get(op.getContext(), 1))) {}
 
@@ -578,7 +406,6 @@ public:
     for (Range r : cast<linalg::LinalgOp>(op.getOperation()).createLoopRanges(b, loc))
       sizes.push_back(r.size);
     ivs.assign(6, Value());
-    bool parallel = worthParallel(op.getStaticLoopRanges());
     forLoop(b, loc, b.getIndexAttr(0), sizes[plan.n], 1, [&](OpBuilder &nb, Value n) {
       ivs[plan.n] = n;
       forLoop(
@@ -724,72 +551,39 @@ private:
   WindowPlan plan;
   linalg::GenericOp epilogue;
   unsigned lanes;
+  bool parallel; // channels on the thread pool
   VectorType vecType, maskType;
   SmallVector<OpFoldResult> sizes; // loop sizes, by loop dim
   SmallVector<Value> ivs;          // the loops' current values, by loop dim
   Value x, out;
 };
 
-/// The loop to run in parallel (see KernelEmitter): the outermost with at
-/// least 4 iterations (tiles, for the tile loops), or of a size known only
-/// at run time; none for a small contraction.
-size_t chooseParallelLevel(const ContractionPlan &plan, int64_t rows, int64_t cols) {
-  size_t none = plan.outer.size() + 2;
-  if (!worthParallel(plan.sizes))
-    return none;
-  SmallVector<int64_t> trips;
-  for (unsigned d : plan.outer)
-    trips.push_back(plan.sizes[d]);
-  trips.push_back(ShapedType::isDynamic(plan.sizes[plan.n]) ? ShapedType::kDynamic
-                                                            : plan.sizes[plan.n] / cols);
-  trips.push_back(ShapedType::isDynamic(plan.sizes[plan.m]) ? ShapedType::kDynamic
-                                                            : plan.sizes[plan.m] / rows);
-  for (auto [level, trip] : llvm::enumerate(trips))
-    if (ShapedType::isDynamic(trip) || trip >= 4)
-      return level;
-  return none;
-}
-
 struct VectorizeContractionsPass
     : onnx_mlc::impl::VectorizeContractionsPassBase<VectorizeContractionsPass> {
   using Base::Base;
 
   void runOnOperation() override {
-    SmallVector<std::pair<linalg::LinalgOp, ContractionPlan>> work;
+    // Plans first: emitting a kernel erases the ops around it (fill,
+    // epilogue).
+    SmallVector<std::tuple<linalg::LinalgOp, ContractionPlan, KernelConfig>> work;
+    SmallVector<std::tuple<linalg::GenericOp, WindowPlan, KernelConfig>> windows;
     getOperation().walk([&](linalg::LinalgOp op) {
+      std::optional<KernelConfig> config = KernelConfig::of(op);
+      if (!config)
+        return;
       if (std::optional<ContractionPlan> plan = planContraction(op))
-        work.emplace_back(op, *plan);
+        work.emplace_back(op, *plan, *config);
+      else if (auto generic = dyn_cast<linalg::GenericOp>(op.getOperation()))
+        if (std::optional<WindowPlan> plan = planWindow(generic))
+          windows.emplace_back(generic, *plan, *config);
     });
-    SmallVector<std::pair<linalg::GenericOp, WindowPlan>> windows;
-    getOperation().walk([&](linalg::GenericOp op) {
-      if (std::optional<WindowPlan> plan = planWindow(op))
-        windows.emplace_back(op, *plan);
-    });
-    for (auto &[op, plan] : windows)
-      WindowEmitter(op, plan, findEpilogue(op, /*columnDim=*/3), std::max(1u, vectorBits / 32))
-          .emit();
-    for (auto &[op, plan] : work) {
-      unsigned bits = getElementTypeOrSelf(op.getDpsInits()[0].getType()).getIntOrFloatBitWidth();
-      unsigned lanes = std::max(1u, vectorBits / bits);
-      // A tile of rows x vecs accumulators needs rows * vecs + vecs + 1
-      // vector registers (with the B vectors and the broadcast). Normally
-      // two vectors per row and as many rows as fit, up to 8; with fewer
-      // rows than that (a matrix-vector product), wider rows instead, so
-      // that enough independent FMA chains hide the FMA latency.
-      int regs = std::max<int>(vectorRegisters, 4);
-      int64_t m = plan.sizes[plan.m];
-      int vecs = 2;
-      int rows = std::clamp<int>((regs - 1 - vecs) / vecs, 1, 8);
-      if (!ShapedType::isDynamic(m) && m < rows) {
-        rows = m;
-        vecs = std::clamp<int>((regs - 1) / (rows + 1), 2, 8);
-      }
+    for (auto &[op, plan, config] : windows)
+      WindowEmitter(op, plan, findEpilogue(op, /*columnDim=*/3), config).emit();
+    for (auto &[op, plan, config] : work) {
       // The dim of C that the kernel's vectors run along.
       AffineMap cMap = op.getIndexingMapsArray()[2];
       unsigned columnDim = *cMap.getResultPosition(getAffineDimExpr(plan.n, op.getContext()));
-      KernelEmitter(op, plan, findEpilogue(op, columnDim), lanes, rows, vecs * lanes,
-                    chooseParallelLevel(plan, rows, vecs * lanes))
-          .emit();
+      KernelEmitter(op, plan, findEpilogue(op, columnDim), config).emit();
     }
     // Contractions and convolutions left get scalar loops: the function
     // says how many (the compile report shows it). Pooling windows look

@@ -5,8 +5,8 @@
 //   mlc-lower-to-memref ONNX -> linalg -> bufferized memrefs + the C ABI
 //   mlc-lower-to-llvm   memrefs -> LLVM dialect
 //   mlc-compile         all three
-// -O0..-O3 are values of `opt-level`; `vector-bits` and `vector-registers`
-// describe the target to the kernel generators.
+// -O0..-O3 are values of `opt-level`. The target is not an option: it is
+// described in the module (`mlc.target`, see mlc-configure-kernels).
 //
 //===----------------------------------------------------------------------===//
 #ifndef ONNX_MLC_PIPELINES_PIPELINES_H
@@ -32,16 +32,6 @@ struct PipelineOptions : mlir::PassPipelineOptions<PipelineOptions> {
       llvm::cl::desc("Largest non-splat tensor, in elements, that constant "
                      "propagation creates"),
       llvm::cl::init(1 << 20)};
-  Option<unsigned> vectorBits{
-      *this, "vector-bits",
-      llvm::cl::desc("Width of the target's vector registers in bits (512 for "
-                     "AVX-512, 256 for AVX2, 128 for NEON and SSE)"),
-      llvm::cl::init(256)};
-  Option<unsigned> vectorRegisters{
-      *this, "vector-registers",
-      llvm::cl::desc("Number of vector registers of the target (32 for "
-                     "AVX-512 and NEON, 16 for AVX2 and SSE)"),
-      llvm::cl::init(16)};
   Option<bool> profile{
       *this, "profile",
       llvm::cl::desc("Time every kernel and export the counters "

@@ -22,6 +22,10 @@ namespace onnx_mlc {
 #define GEN_PASS_REGISTRATION
 #include "onnx_mlc/Transforms/Passes.h.inc"
 
+/// The module attribute that describes the target (an #llvm.target: triple,
+/// CPU, features), which mlc-configure-kernels reads.
+constexpr llvm::StringLiteral kTargetAttrName = "mlc.target";
+
 /// Patterns of mlc-fuse-conv and mlc-fuse-gemm, for reuse in other pipelines.
 void populateFuseConvPatterns(mlir::RewritePatternSet &patterns);
 void populateFuseGemmPatterns(mlir::RewritePatternSet &patterns);

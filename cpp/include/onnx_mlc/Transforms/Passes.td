@@ -160,6 +160,38 @@ def CopiesToLinalgPass : Pass<"mlc-copies-to-linalg", "mlir::func::FuncOp"> {
   let dependentDialects = ["mlir::linalg::LinalgDialect"];
 }
 
+def ConfigureKernelsPass : Pass<"mlc-configure-kernels", "mlir::func::FuncOp"> {
+  let summary = "Choose each vector kernel's shape for the module's target";
+  let description = [{
+    The configuration half of kernel generation: for every loop nest that
+    `mlc-vectorize-contractions` has a kernel for, it chooses the kernel's
+    shape and records it on the op as `mlc.kernel_config`, a dictionary of
+    `lanes` (elements per vector), `rows` and `vectors` (a contraction's
+    register tile: rows of C by vectors per row) and `parallel_dim` (the
+    linalg loop, or for m and n the loop over their tiles, that runs on the
+    thread pool; absent for nests too small to share).
+
+    The target is the module's `mlc.target`, an `#llvm.target` with triple,
+    CPU and features, which the driver sets (`--target`, `--mcpu`,
+    `--mattr`; the host by default). x86-64 with `+avx512f` gets 512-bit
+    vectors and 32 registers, with `+avx2,+fma` 256 bits and 16 registers,
+    otherwise SSE2's 128 bits and 16; AArch64 gets NEON's 128 bits and 32
+    registers. A tile uses rows x vectors accumulators, the B vectors and
+    one broadcast: 8 x 2 vectors with 32 registers, 6 x 2 with 16, wider
+    rows for a matrix-vector product. A nest runs in parallel from 2^16
+    multiply-adds (or taps) on, on the outermost loop with 4 or more
+    iterations (tiles).
+    ```mlir
+    module attributes {mlc.target = #llvm.target<triple = "aarch64-linux-gnu",
+                                                 chip = "generic">} {
+      // after: 4 lanes, tiles of 8 rows x 2 vectors
+      linalg.matmul {mlc.kernel_config = {lanes = 4 : i64, rows = 8 : i64,
+                                          vectors = 2 : i64}} ins(...) outs(...)
+    }
+    ```
+  }];
+}
+
 def VectorizeContractionsPass
     : Pass<"mlc-vectorize-contractions", "mlir::func::FuncOp"> {
   let summary = "Lower matmul-like linalg ops on memrefs to register-tiled vector loops";
@@ -171,40 +203,35 @@ def VectorizeContractionsPass
     registers over the whole k loop: per k it loads `NR / lanes` vectors of
     B, broadcasts `MR` scalars of A and issues `MR * NR / lanes` FMAs.
     Edge tiles use a smaller MR and masked loads and stores, so any static
-    shape is handled. The tile size follows the target's vector registers.
+    shape is handled. Only ops that `mlc-configure-kernels` configured are
+    rewritten, with the vector length, tile and parallel loop it chose.
     A fill of C with zeros right before the contraction becomes zeroed
     accumulators. An elementwise generic that immediately follows and
     updates the result in place (a fused bias and activation; its other
     inputs must hold one value per row of a tile) is applied to the
     accumulators before they are stored. Both disappear, so C is written
-    once. One loop (an outer loop, the n tiles or the m tiles: the
-    outermost with 4 or more iterations) becomes an `scf.parallel` when the
-    contraction has at least 2^16 multiply-adds.
+    once. The configuration's `parallel_dim` loop becomes an `scf.parallel`.
 
     2-D window reductions in the forms the ONNX lowering gives them
     (depthwise convolutions, loops n, f, oh, kh, kw, ow; pooling, loops n,
     c, oh, ow, kh, kw) become vector loops along the output rows, channels
-    in parallel, every tap combined in registers by the op's body; a
+    in parallel if so configured, every tap combined in registers by the op's body; a
     column stride of 2 reads consecutive values and keeps the even ones,
     other strides gather.
 
-    Contractions and convolutions it leaves (integer ones, other layouts)
-    become scalar loops; the function then records how many in
+    Contractions and convolutions it leaves (integer ones, other layouts,
+    unconfigured ones) become scalar loops; the function then records how many in
     `mlc.scalar_contractions`.
     ```mlir
     // before
-    linalg.matmul ins(%a, %b : memref<64x32xf32>, memref<32x48xf32>)
-                  outs(%c : memref<64x48xf32>)
+    linalg.matmul {mlc.kernel_config = {lanes = 16 : i64, rows = 8 : i64,
+                                        vectors = 2 : i64}}
+        ins(%a, %b : memref<64x32xf32>, memref<32x48xf32>)
+        outs(%c : memref<64x48xf32>)
     // after: scf.for loops over n and m tiles; in each, an scf.for over k
     // carrying vector<16xf32> accumulators updated by vector.fma
     ```
   }];
-  let options = [
-    Option<"vectorBits", "vector-bits", "unsigned", /*default=*/"256",
-           "Width of the target's vector registers in bits">,
-    Option<"vectorRegisters", "vector-registers", "unsigned", /*default=*/"16",
-           "Number of vector registers the target has">
-  ];
   let dependentDialects = ["mlir::arith::ArithDialect", "mlir::scf::SCFDialect",
                            "mlir::vector::VectorDialect", "mlir::memref::MemRefDialect",
                            "mlir::affine::AffineDialect"];

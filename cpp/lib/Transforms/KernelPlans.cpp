@@ -1,0 +1,177 @@
+//===- KernelPlans.cpp - Loop nests the vector kernels handle -------------===//
+#include "KernelPlans.h"
+
+#include "mlir/Analysis/FlatLinearValueConstraints.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/IR/AffineExprVisitor.h"
+
+using namespace mlir;
+
+namespace onnx_mlc {
+
+namespace {
+
+bool hasUnitInnerStride(Value v) {
+  auto type = dyn_cast<MemRefType>(v.getType());
+  return type && type.getRank() > 0 && type.isLastDimUnitStride();
+}
+
+std::optional<unsigned> innermostDim(AffineMap map) {
+  if (map.getNumResults() == 0)
+    return std::nullopt;
+  if (auto d = dyn_cast<AffineDimExpr>(map.getResults().back()))
+    return d.getPosition();
+  return std::nullopt;
+}
+
+} // namespace
+
+/// Recognizes C[.., m, n] += A[.., m|k ..] * B[.., k, n] on memrefs, B and
+/// C contiguous along n.
+std::optional<ContractionPlan> planContraction(linalg::LinalgOp op) {
+  if (!op.hasPureBufferSemantics() || op.getNumDpsInputs() != 2 ||
+      op.getNumDpsInits() != 1 || !linalg::isaContractionOpInterface(op))
+    return std::nullopt;
+  Type elem = getElementTypeOrSelf(op.getDpsInits()[0].getType());
+  if (!isa<FloatType>(elem))
+    return std::nullopt;
+  for (Value v : op->getOperands())
+    if (getElementTypeOrSelf(v.getType()) != elem)
+      return std::nullopt;
+  FailureOr<linalg::ContractionDimensions> dims = linalg::inferContractionDims(op);
+  if (failed(dims) || dims->k.size() != 1 || dims->m.empty() || dims->n.empty())
+    return std::nullopt;
+  SmallVector<AffineMap> maps = op.getIndexingMapsArray();
+  std::optional<unsigned> bInner = innermostDim(maps[1]), cInner = innermostDim(maps[2]);
+  if (!bInner || bInner != cInner || !llvm::is_contained(dims->n, *bInner))
+    return std::nullopt;
+  Value b = op.getDpsInputs()[1], c = op.getDpsInits()[0];
+  if (!hasUnitInnerStride(b) || !hasUnitInnerStride(c))
+    return std::nullopt;
+  ContractionPlan plan;
+  plan.sizes = op.getStaticLoopRanges();
+  plan.n = *bInner;
+  plan.k = dims->k.front();
+  // The m loop is the one A and C vary along that is innermost in C.
+  plan.m = dims->m.back();
+  for (unsigned d = 0; d < op.getNumLoops(); ++d)
+    if (d != plan.m && d != plan.n && d != plan.k)
+      plan.outer.push_back(d);
+  return plan;
+}
+
+bool isScalarElementwise(Block *body) {
+  for (Operation &inner : body->without_terminator()) {
+    bool scalar = llvm::all_of(inner.getResultTypes(),
+                               [](Type t) { return t.isIntOrIndexOrFloat(); });
+    if (!scalar || inner.getNumRegions() != 0 ||
+        !(isa<arith::ConstantOp>(inner) || OpTrait::hasElementwiseMappableTraits(&inner)))
+      return false;
+    for (Value v : inner.getOperands())
+      if (v.getParentBlock() != body && !v.getDefiningOp<arith::ConstantOp>())
+        return false;
+  }
+  return true;
+}
+
+/// The coefficients of `e`, a linear function of the loop dims with no
+/// constant term, or none (a floordiv or mod flattens into local variables).
+static std::optional<SmallVector<int64_t>> linearCoefficients(AffineExpr e, unsigned numDims) {
+  SmallVector<int64_t> flat; // dims, locals, constant
+  if (failed(getFlattenedAffineExpr(e, numDims, 0, &flat)) || flat.size() != numDims + 1 ||
+      flat.back() != 0)
+    return std::nullopt;
+  flat.pop_back();
+  return flat;
+}
+
+std::optional<WindowPlan> planWindow(linalg::GenericOp op) {
+  using utils::IteratorType;
+  if (!op.hasPureBufferSemantics() || op.getNumDpsInits() != 1 || op.getNumDpsInputs() < 1 ||
+      op.getNumDpsInputs() > 2 || op.getNumLoops() != 6)
+    return std::nullopt;
+  for (Value v : op->getOperands())
+    if (!getElementTypeOrSelf(v.getType()).isF32() || !hasUnitInnerStride(v))
+      return std::nullopt;
+  SmallVector<AffineMap> maps = op.getIndexingMapsArray();
+  AffineMap xMap = maps[0], outMap = maps.back();
+  if (outMap.getNumResults() != 4 || !outMap.isProjectedPermutation() || xMap.getNumResults() != 4)
+    return std::nullopt;
+  WindowPlan plan;
+  unsigned *roles[] = {&plan.n, &plan.c, &plan.oh, &plan.ow};
+  for (unsigned i = 0; i < 4; ++i)
+    *roles[i] = cast<AffineDimExpr>(outMap.getResult(i)).getPosition();
+  SmallVector<IteratorType> iters = op.getIteratorTypesArray();
+  SmallVector<unsigned> reductions;
+  for (unsigned d = 0; d < 6; ++d)
+    if (iters[d] == IteratorType::reduction)
+      reductions.push_back(d);
+  if (reductions.size() != 2 || xMap.getResult(0) != getAffineDimExpr(plan.n, op.getContext()) ||
+      xMap.getResult(1) != getAffineDimExpr(plan.c, op.getContext()))
+    return std::nullopt;
+  std::optional<SmallVector<int64_t>> rows = linearCoefficients(xMap.getResult(2), 6);
+  std::optional<SmallVector<int64_t>> cols = linearCoefficients(xMap.getResult(3), 6);
+  if (!rows || !cols)
+    return std::nullopt;
+  // Rows vary with oh and one reduction (kh), columns with ow and the other.
+  auto only = [](ArrayRef<int64_t> c, unsigned a, unsigned b) {
+    for (unsigned i = 0; i < c.size(); ++i)
+      if (i != a && i != b && c[i] != 0)
+        return false;
+    return c[a] > 0 && c[b] > 0;
+  };
+  plan.kh = (*rows)[reductions[0]] ? reductions[0] : reductions[1];
+  plan.kw = plan.kh == reductions[0] ? reductions[1] : reductions[0];
+  if (!only(*rows, plan.oh, plan.kh) || !only(*cols, plan.ow, plan.kw))
+    return std::nullopt;
+  plan.strides[0] = (*rows)[plan.oh];
+  plan.strides[1] = (*cols)[plan.ow];
+  plan.dilations[0] = (*rows)[plan.kh];
+  plan.dilations[1] = (*cols)[plan.kw];
+  // A second input holds one value per vector: it must not vary along ow.
+  if (op.getNumDpsInputs() == 2 && maps[1].isFunctionOfDim(plan.ow))
+    return std::nullopt;
+  Block *body = op.getBody();
+  if (!isScalarElementwise(body))
+    return std::nullopt;
+  // acc + x * w, the convolution, becomes one FMA per tap.
+  plan.multiplyAdd = false;
+  auto add = body->getTerminator()->getOperand(0).getDefiningOp<arith::AddFOp>();
+  if (op.getNumDpsInputs() == 2 && add && body->getOperations().size() == 3 &&
+      add.getLhs() == body->getArgument(2))
+    if (auto mul = add.getRhs().getDefiningOp<arith::MulFOp>())
+      plan.multiplyAdd =
+          (mul.getLhs() == body->getArgument(0) && mul.getRhs() == body->getArgument(1)) ||
+          (mul.getLhs() == body->getArgument(1) && mul.getRhs() == body->getArgument(0));
+  return plan;
+}
+
+DictionaryAttr KernelConfig::toAttr(MLIRContext *context) const {
+  Builder b(context);
+  SmallVector<NamedAttribute> entries = {b.getNamedAttr("lanes", b.getI64IntegerAttr(lanes)),
+                                         b.getNamedAttr("rows", b.getI64IntegerAttr(rows)),
+                                         b.getNamedAttr("vectors", b.getI64IntegerAttr(vectors))};
+  if (parallelDim)
+    entries.push_back(b.getNamedAttr("parallel_dim", b.getI64IntegerAttr(*parallelDim)));
+  return b.getDictionaryAttr(entries);
+}
+
+std::optional<KernelConfig> KernelConfig::of(Operation *op) {
+  auto dict = op->getAttrOfType<DictionaryAttr>(kAttrName);
+  if (!dict)
+    return std::nullopt;
+  auto get = [&](StringRef key, int64_t min) -> std::optional<unsigned> {
+    auto v = dict.getAs<IntegerAttr>(key);
+    if (!v || v.getInt() < min || v.getInt() > 1024)
+      return std::nullopt;
+    return v.getInt();
+  };
+  std::optional<unsigned> lanes = get("lanes", 1), rows = get("rows", 1),
+                          vectors = get("vectors", 1);
+  if (!lanes || !rows || !vectors)
+    return std::nullopt;
+  return KernelConfig{*lanes, *rows, *vectors, get("parallel_dim", 0)};
+}
+
+} // namespace onnx_mlc

@@ -1,0 +1,69 @@
+//===- KernelPlans.h - Loop nests the vector kernels handle -----*- C++ -*-===//
+//
+// mlc-configure-kernels chooses a configuration for every loop nest that
+// mlc-vectorize-contractions has a kernel for, and records it on the op;
+// the vectorizer then emits the kernel as configured. Both recognize the
+// nests with the plans below, so that they agree on what each loop is.
+//
+//===----------------------------------------------------------------------===//
+#ifndef ONNX_MLC_TRANSFORMS_KERNELPLANS_H
+#define ONNX_MLC_TRANSFORMS_KERNELPLANS_H
+
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+
+#include <optional>
+
+namespace onnx_mlc {
+
+/// Which loops of a contraction C[.., m, n] += A[..] * B[.., k, n] play
+/// which role.
+struct ContractionPlan {
+  unsigned m, n, k;
+  llvm::SmallVector<unsigned> outer; // every other (parallel) loop
+  llvm::SmallVector<int64_t> sizes;  // static loop sizes (kDynamic if not)
+};
+
+/// The plan of a floating-point contraction on memrefs with B and C
+/// contiguous along n, or none.
+std::optional<ContractionPlan> planContraction(mlir::linalg::LinalgOp op);
+
+/// A 2-D window reduction over an NCHW input, as the ONNX lowering builds
+/// them: depthwise convolutions (loops n, f, oh, kh, kw, ow; acc + x * w)
+/// and pooling (loops n, c, oh, ow, kh, kw; max(acc, x), acc + x, ...):
+/// out[n, c, oh, ow] = combine over (kh, kw) of x[n, c, oh*s0 + kh*d0,
+/// ow*s1 + kw*d1] and, for a convolution, w[c, kh, kw]. The loops are found
+/// by their roles.
+struct WindowPlan {
+  unsigned n, c, oh, ow, kh, kw;
+  int64_t strides[2], dilations[2];
+  bool multiplyAdd; // the body is acc + x * w
+};
+
+/// The plan of an f32 window reduction on memrefs, or none.
+std::optional<WindowPlan> planWindow(mlir::linalg::GenericOp op);
+
+/// Whether every op of `body` is an elementwise op on scalars (or a
+/// constant) that uses only the block's values and constants.
+bool isScalarElementwise(mlir::Block *body);
+
+/// How mlc-vectorize-contractions builds the kernel of one op, as
+/// mlc-configure-kernels chose it; kept on the op as a dictionary
+/// `mlc.kernel_config`.
+struct KernelConfig {
+  /// Elements per vector.
+  unsigned lanes = 1;
+  /// A contraction's register tile: `rows` rows of C by `vectors` vectors.
+  unsigned rows = 1, vectors = 1;
+  /// The loop (linalg iteration dim) that runs on the thread pool, if any:
+  /// for a contraction's m and n dims, the loop over their tiles.
+  std::optional<unsigned> parallelDim;
+
+  static constexpr llvm::StringLiteral kAttrName = "mlc.kernel_config";
+  mlir::DictionaryAttr toAttr(mlir::MLIRContext *context) const;
+  /// The configuration recorded on `op`, or none.
+  static std::optional<KernelConfig> of(mlir::Operation *op);
+};
+
+} // namespace onnx_mlc
+
+#endif // ONNX_MLC_TRANSFORMS_KERNELPLANS_H
