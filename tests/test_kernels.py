@@ -113,3 +113,36 @@ def test_kernels_follow_the_target(tmp_path, target):
 def test_target_features_are_checked():
     with pytest.raises(onnx_mlc.OnnxMlcError, match="'\\+name' or '-name'"):
         onnx_mlc.compile(torch_mlp(1)[0], features="avx2")
+
+
+def residual_block(depthwise):
+    """A residual connection as torchvision writes it: Add(conv(x), x), then
+    Relu; the Add of two convolutions (a projection shortcut); and, with
+    `depthwise`, the sum after a depthwise convolution."""
+    rng = np.random.default_rng(1)
+
+    def w(name, *shape):
+        return numpy_helper.from_array(rng.standard_normal(shape).astype(np.float32) * 0.2, name)
+
+    group = 16 if depthwise else 1
+    inits = [w("w1", 16, 16 // group, 3, 3), w("b1", 16), w("w2", 16, 16, 1, 1), w("w3", 16, 16, 1, 1)]
+    nodes = [helper.make_node("Conv", ["x", "w1", "b1"], ["c1"], pads=[1, 1, 1, 1], group=group),
+             helper.make_node("Add", ["c1", "x"], ["s1"]),
+             helper.make_node("Relu", ["s1"], ["r1"]),
+             helper.make_node("Conv", ["r1", "w2"], ["c2"]),
+             helper.make_node("Conv", ["x", "w3"], ["c3"]),
+             helper.make_node("Add", ["c2", "c3"], ["y"])]
+    model = make_model(nodes, [("x", T.FLOAT, [1, 16, 20, 20])], [("y", T.FLOAT, None)], inits)
+    return model, {"x": rng.standard_normal((1, 16, 20, 20)).astype(np.float32)}
+
+
+@pytest.mark.parametrize("depthwise", [False, True], ids=["dense", "depthwise"])
+def test_residual_sums_join_the_convolution(depthwise):
+    """The residual Add (and the Relu after it) is computed on the
+    convolution's output tile: no Add remains, and the results hold."""
+    model, feeds = residual_block(depthwise)
+    compiled = onnx_mlc.compile(model, opt_level=3, report=True, cache=False)
+    report = compiled.report.to_dict()
+    assert "Add" not in report["ops_after"]
+    assert report["fused"] == {"Conv+Add+Relu": 1, "Conv+Add": 1}
+    check_against_ort(model, feeds, opt_level=3, rtol=1e-4, atol=1e-4)

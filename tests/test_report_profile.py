@@ -34,14 +34,16 @@ def resnet50():
 def test_report_names_resnet50s_fused_patterns(resnet50):
     model, compiled, _, _ = resnet50
     report = compiled.report.to_dict()
-    # ResNet-50: 53 Conv+BatchNormalization, 49 Relu. The 16 Relus after a
-    # residual Add stay apart, so 33 convolutions absorb a Relu and 20 do not
-    # (the 16 last of each block and the 4 projection shortcuts).
-    assert report["fused"] == {"Conv+BatchNormalization+Relu": 33, "Conv+BatchNormalization": 20}
+    # ResNet-50: 53 Conv+BatchNormalization, 49 Relu, 16 residual sums. The
+    # last convolution of each block absorbs the sum and the Relu after it;
+    # 33 others absorb a Relu; the 4 projection shortcuts absorb nothing.
+    assert report["fused"] == {"Conv+BatchNormalization+Relu": 33,
+                               "Conv+BatchNormalization+Sum+Relu": 16,
+                               "Conv+BatchNormalization": 4}
     assert report["ops_before"]["Conv"] == 53 and report["ops_before"]["BatchNormalization"] == 53
     assert report["ops_after"]["FusedConv"] == 53
-    assert "Conv" not in report["ops_after"] and "BatchNormalization" not in report["ops_after"]
-    assert report["ops_after"]["Relu"] == 16
+    for gone in ("Conv", "BatchNormalization", "Relu", "Sum", "Add"):
+        assert gone not in report["ops_after"]
     assert report["kernels"] > 53
     assert report["kernels_by_nodes"]["Conv+BatchNormalization+Relu"] >= 33
     assert report["unsupported"] == [] and report["error"] is None

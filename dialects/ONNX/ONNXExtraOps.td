@@ -64,16 +64,19 @@ def ONNX_YieldOp : ONNX_Op<"Yield", [Pure, Terminator, ReturnLike]> {
 
 def ONNX_FusedConvOp : ONNX_Op<"FusedConv",
     [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface, ["resultShapes"]>]> {
-  let summary = "Conv with its bias and activation in one kernel";
+  let summary = "Conv with its bias, a residual sum and activation in one kernel";
   let description = [{
-    A `Conv` whose bias (including a folded BatchNormalization) and following
-    activation are computed while each output tile is still in registers.
-    `activation` is "" or one of "Relu", "Sigmoid", "Tanh", or "Clip" with
+    `Y = activation(Conv(X, W, B) + Z)`: a `Conv` whose bias (including a
+    folded BatchNormalization), residual input `Z` (optional, of Y's shape:
+    the Add of a ResNet or MobileNetV2 block) and following activation are
+    computed while each output tile is still in registers. `activation` is
+    "" or one of "Relu", "Sigmoid", "Tanh", or "Clip" with
     `activation_params` = [min, max] (ReLU6 in MobileNets). Created by
     `mlc-fuse-conv`.
   }];
   let arguments = (ins TensorOf<[F32]>:$X, TensorOf<[F32]>:$W,
     AnyTypeOf<[TensorOf<[F32]>, NoneType]>:$B,
+    Optional<TensorOf<[F32]>>:$Z,
     DefaultValuedStrAttr<StrAttr, "NOTSET">:$auto_pad,
     OptionalAttr<DenseI64ArrayAttr>:$dilations,
     DefaultValuedAttr<I64Attr, "1">:$group,

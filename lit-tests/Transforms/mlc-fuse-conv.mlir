@@ -88,3 +88,30 @@ func.func @clip(%x: tensor<1x2x4x4xf32>, %w: tensor<3x2x3x3xf32>, %hi: tensor<f3
   %r3 = "onnx.Clip"(%c3, %lo, %hi) : (tensor<1x3x2x2xf32>, tensor<f32>, tensor<f32>) -> tensor<1x3x2x2xf32>
   return %r1, %r2, %r3 : tensor<1x3x2x2xf32>, tensor<1x3x2x2xf32>, tensor<1x3x2x2xf32>
 }
+
+// -----
+
+// A residual Add of a tensor of the output's shape becomes the operand Z,
+// and the Relu after it the activation. A BatchNormalization after a sum
+// does not fold (it would scale the sum too); an Add that broadcasts does
+// not become Z.
+// CHECK-LABEL: func @residual
+func.func @residual(%x: tensor<1x3x4x4xf32>, %w: tensor<3x3x1x1xf32>, %small: tensor<1x3x1x4xf32>,
+                    %p: tensor<3xf32>) -> (tensor<1x3x4x4xf32>, tensor<1x3x4x4xf32>, tensor<1x3x4x4xf32>) {
+  %none = onnx.none
+  // CHECK: %[[R:.+]] = "onnx.FusedConv"(%arg0, %arg1, %{{.+}}, %arg0) <{activation = "Relu"
+  %c = "onnx.Conv"(%x, %w, %none) : (tensor<1x3x4x4xf32>, tensor<3x3x1x1xf32>, none) -> tensor<1x3x4x4xf32>
+  %s = "onnx.Add"(%c, %x) : (tensor<1x3x4x4xf32>, tensor<1x3x4x4xf32>) -> tensor<1x3x4x4xf32>
+  %r = "onnx.Relu"(%s) : (tensor<1x3x4x4xf32>) -> tensor<1x3x4x4xf32>
+  // CHECK: %[[S:.+]] = "onnx.FusedConv"(%arg0, %arg1, %{{.+}}, %arg0)
+  // CHECK-NOT: activation = "Relu"
+  // CHECK: "onnx.BatchNormalization"(%[[S]]
+  %c2 = "onnx.Conv"(%x, %w, %none) : (tensor<1x3x4x4xf32>, tensor<3x3x1x1xf32>, none) -> tensor<1x3x4x4xf32>
+  %s2 = "onnx.Add"(%x, %c2) : (tensor<1x3x4x4xf32>, tensor<1x3x4x4xf32>) -> tensor<1x3x4x4xf32>
+  %n, %rm, %rv = "onnx.BatchNormalization"(%s2, %p, %p, %p, %p) : (tensor<1x3x4x4xf32>, tensor<3xf32>, tensor<3xf32>, tensor<3xf32>, tensor<3xf32>) -> (tensor<1x3x4x4xf32>, none, none)
+  // CHECK: %[[C3:.+]] = "onnx.Conv"(%arg0, %arg1
+  // CHECK: "onnx.Add"(%[[C3]], %arg2)
+  %c3 = "onnx.Conv"(%x, %w, %none) : (tensor<1x3x4x4xf32>, tensor<3x3x1x1xf32>, none) -> tensor<1x3x4x4xf32>
+  %s3 = "onnx.Add"(%c3, %small) : (tensor<1x3x4x4xf32>, tensor<1x3x1x4xf32>) -> tensor<1x3x4x4xf32>
+  return %r, %n, %s3 : tensor<1x3x4x4xf32>, tensor<1x3x4x4xf32>, tensor<1x3x4x4xf32>
+}

@@ -269,4 +269,29 @@ func.func @max_pool(%x: memref<1x64x32x32xf32>, %window: memref<2x2xf32>, %y: me
   return
 }
 
+
+// A residual sum in the epilogue (an input of C's layout) is read in
+// vectors at each accumulator's position, under the same mask at the edge.
+// CHECK-LABEL: func @residual_epilogue
+// CHECK-SAME: (%[[A:.+]]: memref<2x3xf32>, %[[B:.+]]: memref<3x20xf32>, %[[C:.+]]: memref<2x20xf32>, %[[Z:.+]]: memref<2x20xf32>)
+func.func @residual_epilogue(%a: memref<2x3xf32>, %b: memref<3x20xf32>, %c: memref<2x20xf32>, %z: memref<2x20xf32>) {
+  // CHECK: scf.for {{.*}} iter_args
+  // CHECK: vector.fma
+  // CHECK: scf.yield
+  // CHECK: %[[ZV:.+]] = vector.load %[[Z]][{{.+}}] : memref<2x20xf32>, vector<8xf32>
+  // CHECK: %[[SUM:.+]] = arith.addf %{{.+}}, %[[ZV]] : vector<8xf32>
+  // CHECK: vector.store %[[SUM]], %[[C]]
+  // CHECK: vector.maskedload %[[Z]]
+  // CHECK: vector.maskedstore %[[C]]
+  // CHECK-NOT: linalg.generic
+  linalg.matmul ins(%a, %b : memref<2x3xf32>, memref<3x20xf32>) outs(%c : memref<2x20xf32>)
+  linalg.generic {indexing_maps = [affine_map<(i, j) -> (i, j)>, affine_map<(i, j) -> (i, j)>],
+                  iterator_types = ["parallel", "parallel"]} ins(%z : memref<2x20xf32>) outs(%c : memref<2x20xf32>) {
+  ^bb0(%r: f32, %acc: f32):
+    %s = arith.addf %acc, %r : f32
+    linalg.yield %s : f32
+  }
+  return
+}
+
 }

@@ -26,27 +26,35 @@ using onnx_mlc::f32Constant;
 namespace {
 
 /// The Conv or activation-free FusedConv producing `v`, if `v` has no other
-/// user.
-Operation *fusableConv(Value v) {
+/// user; with `linear`, only one without a residual input (an affine map of
+/// the convolution alone, which a BatchNormalization can fold into).
+Operation *fusableConv(Value v, bool linear = false) {
   Operation *def = v.getDefiningOp();
   if (!def || !v.hasOneUse())
     return nullptr;
   if (isa<ConvOp>(def))
     return def;
-  if (auto fused = dyn_cast<FusedConvOp>(def); fused && fused.getActivation().empty())
+  if (auto fused = dyn_cast<FusedConvOp>(def);
+      fused && fused.getActivation().empty() && !(linear && fused.getZ()))
     return def;
   return nullptr;
 }
 
+/// The residual input of `conv`, if it is a FusedConv that has one.
+Value residualOf(Operation *conv) {
+  auto fused = dyn_cast<FusedConvOp>(conv);
+  return fused ? fused.getZ() : Value();
+}
+
 /// Replaces `consumer` by a FusedConv with `conv`'s window attributes.
 void replaceWithFusedConv(PatternRewriter &rewriter, Operation *consumer,
-                          Operation *conv, Value w, Value bias, StringRef activation,
-                          ArrayRef<float> params = {}) {
+                          Operation *conv, Value w, Value bias, Value sum,
+                          StringRef activation, ArrayRef<float> params = {}) {
   auto get = [&](StringRef name) { return conv->getAttr(name); };
   // The fused op answers for every node it absorbed (reports, profiles).
   auto fused = FusedConvOp::create(
       rewriter, rewriter.getFusedLoc({conv->getLoc(), consumer->getLoc()}), consumer->getResult(0).getType(),
-      conv->getOperand(0), w, bias,
+      conv->getOperand(0), w, bias, sum,
       cast_or_null<StringAttr>(get("auto_pad")),
       cast_or_null<DenseI64ArrayAttr>(get("dilations")),
       cast_or_null<IntegerAttr>(get("group")),
@@ -67,7 +75,7 @@ struct FoldBatchNorm : OpRewritePattern<BatchNormalizationOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(BatchNormalizationOp bn,
                                 PatternRewriter &rewriter) const override {
-    Operation *conv = fusableConv(bn.getX());
+    Operation *conv = fusableConv(bn.getX(), /*linear=*/true);
     if (!conv || bn.getTrainingMode() || !bn.getRunningMean().use_empty() ||
         !bn.getRunningVar().use_empty())
       return failure();
@@ -109,7 +117,7 @@ struct FoldBatchNorm : OpRewritePattern<BatchNormalizationOp> {
     Value bConst = f32Constant(rewriter, loc,
                                RankedTensorType::get({filters}, rewriter.getF32Type()),
                                newB, bSplat);
-    replaceWithFusedConv(rewriter, bn, conv, wConst, bConst, "");
+    replaceWithFusedConv(rewriter, bn, conv, wConst, bConst, Value(), "");
     return success();
   }
 };
@@ -149,7 +157,28 @@ struct FoldBiasAdd : OpRewritePattern<AddOp> {
       Value bConst = f32Constant(rewriter, add.getLoc(),
                                  RankedTensorType::get({filters}, rewriter.getF32Type()),
                                  newB, c->splat && (!bias || bias->splat));
-      replaceWithFusedConv(rewriter, add, conv, conv->getOperand(1), bConst, "");
+      replaceWithFusedConv(rewriter, add, conv, conv->getOperand(1), bConst, residualOf(conv),
+                           "");
+      return success();
+    }
+    return failure();
+  }
+};
+
+/// Add(Conv(x, W, B), z) with z of the result's shape (a residual
+/// connection) becomes the FusedConv's Z: the sum is taken on the output
+/// tile in registers instead of in a pass of its own over three tensors.
+struct FoldResidualAdd : OpRewritePattern<AddOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(AddOp add, PatternRewriter &rewriter) const override {
+    for (unsigned i = 0; i < 2; ++i) {
+      Operation *conv = fusableConv(add->getOperand(i));
+      Value z = add->getOperand(1 - i);
+      auto type = dyn_cast<RankedTensorType>(add.getType());
+      if (!conv || residualOf(conv) || !type || !type.hasStaticShape() ||
+          z.getType() != type || conv->getResult(0).getType() != type)
+        continue;
+      replaceWithFusedConv(rewriter, add, conv, conv->getOperand(1), conv->getOperand(2), z, "");
       return success();
     }
     return failure();
@@ -165,7 +194,7 @@ struct FoldActivation : OpRewritePattern<ActOp> {
     if (!conv || !activation || act->getResult(0).getType() != conv->getResult(0).getType())
       return failure();
     replaceWithFusedConv(rewriter, act, conv, conv->getOperand(1), conv->getOperand(2),
-                         activation->name, activation->params);
+                         residualOf(conv), activation->name, activation->params);
     return success();
   }
 };
@@ -181,7 +210,7 @@ struct FuseConvPass : onnx_mlc::impl::FuseConvPassBase<FuseConvPass> {
 } // namespace
 
 void onnx_mlc::populateFuseConvPatterns(RewritePatternSet &patterns) {
-  patterns.add<FoldBatchNorm, FoldBiasAdd, FoldActivation<ReluOp>,
+  patterns.add<FoldBatchNorm, FoldBiasAdd, FoldResidualAdd, FoldActivation<ReluOp>,
                FoldActivation<SigmoidOp>, FoldActivation<TanhOp>, FoldActivation<ClipOp>>(
       patterns.getContext());
 }

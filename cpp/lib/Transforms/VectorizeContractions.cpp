@@ -70,13 +70,28 @@ Value vectorizeBody(OpBuilder &b, Location loc, Block *body, IRMapping &map, uns
                               : splat(b, loc, b.clone(*result.getDefiningOp())->getResult(0), lanes);
 }
 
+/// Whether `input` of an epilogue is read in vectors along `columnDim`: it
+/// varies along that dim only, in its innermost index, contiguously (a
+/// residual sum of the output's layout).
+bool isVectorInput(linalg::GenericOp epilogue, OpOperand *input, unsigned columnDim) {
+  AffineMap map = epilogue.getMatchingIndexingMap(input);
+  auto type = dyn_cast<MemRefType>(input->get().getType());
+  if (!type || type.getRank() == 0 || !type.isLastDimUnitStride())
+    return false;
+  for (AffineExpr e : map.getResults().drop_back())
+    if (e.isFunctionOfDim(columnDim))
+      return false;
+  return map.getResults().back() == getAffineDimExpr(columnDim, epilogue.getContext());
+}
+
 /// The elementwise op applied in place to the contraction's result right
-/// after it (a fused bias and activation, see buildConvolution and
-/// activateInPlace in the ONNX lowering): a generic over the contraction's
-/// init buffer, with a body of elementwise arith/math ops on scalars, whose
-/// other inputs do not vary along the buffer's dim `columnDim` (the one the
-/// kernel's vectors run along): a value per row, such as a bias. Its body
-/// can then run on the accumulators before they are stored.
+/// after it (a fused bias, residual sum and activation, see buildConvolution
+/// in the ONNX lowering): a generic over the contraction's init buffer,
+/// with a body of elementwise arith/math ops on scalars, whose other inputs
+/// either do not vary along the buffer's dim `columnDim` (the one the
+/// kernel's vectors run along; a value per row, such as a bias) or are
+/// read in vectors along it (isVectorInput). Its body can then run on the
+/// accumulators before they are stored.
 linalg::GenericOp findEpilogue(linalg::LinalgOp op, unsigned columnDim) {
   auto next = dyn_cast_or_null<linalg::GenericOp>(op->getNextNode());
   if (!next || next.getNumDpsInits() != 1 || next.getDpsInits()[0] != op.getDpsInits()[0] ||
@@ -85,7 +100,8 @@ linalg::GenericOp findEpilogue(linalg::LinalgOp op, unsigned columnDim) {
     return {};
   for (OpOperand *input : next.getDpsInputOperands())
     if (!isa<MemRefType>(input->get().getType()) ||
-        next.getMatchingIndexingMap(input).isFunctionOfDim(columnDim))
+        (next.getMatchingIndexingMap(input).isFunctionOfDim(columnDim) &&
+         !isVectorInput(next, input, columnDim)))
       return {};
   if (!isScalarElementwise(next.getBody()))
     return {};
@@ -145,26 +161,40 @@ linalg::FillOp findZeroFill(linalg::LinalgOp op) {
   return fill;
 }
 
-/// The body of `epilogue` (see findEpilogue) applied to `acc`, a vector of
-/// `lanes` accumulators whose first element is at `at` in the buffer.
-Value applyEpilogueTo(OpBuilder &b, Location loc, linalg::GenericOp epilogue, Value acc,
-                      unsigned lanes, ValueRange at) {
+/// The body of `epilogue` (see findEpilogue, whose `columnDim` is given)
+/// applied to `acc`, a vector of `lanes` accumulators whose first element
+/// is at `at` in the buffer; `mask` (or none) says which lanes are live.
+Value applyEpilogueTo(OpBuilder &b, Location loc, linalg::GenericOp epilogue,
+                      unsigned columnDim, Value acc, unsigned lanes, ValueRange at, Value mask) {
   Block *body = epilogue.getBody();
   IRMapping map;
-  // The other inputs hold one value per vector.
-  for (OpOperand *input : epilogue.getDpsInputOperands())
-    map.map(body->getArgument(input->getOperandNumber()),
-            loadPerVector(b, loc, input->get(), epilogue.getMatchingIndexingMap(input), at,
-                          lanes));
+  for (OpOperand *input : epilogue.getDpsInputOperands()) {
+    AffineMap indexing = epilogue.getMatchingIndexingMap(input);
+    Value v;
+    if (isVectorInput(epilogue, input, columnDim)) {
+      SmallVector<Value> inputAt;
+      for (AffineExpr e : indexing.getResults())
+        inputAt.push_back(affine::AffineApplyOp::create(
+            b, loc, AffineMap::get(indexing.getNumDims(), 0, e), at));
+      auto type = VectorType::get({lanes}, getElementTypeOrSelf(input->get().getType()));
+      v = mask ? vector::MaskedLoadOp::create(b, loc, type, input->get(), inputAt, mask,
+                                              arith::ConstantOp::create(b, loc, b.getZeroAttr(type)))
+                     .getResult()
+               : vector::LoadOp::create(b, loc, type, input->get(), inputAt).getResult();
+    } else {
+      v = loadPerVector(b, loc, input->get(), indexing, at, lanes);
+    }
+    map.map(body->getArgument(input->getOperandNumber()), v);
+  }
   map.map(body->getArgument(epilogue.getNumDpsInputs()), acc);
   return vectorizeBody(b, loc, body, map, lanes);
 }
 
 class KernelEmitter {
 public:
-  KernelEmitter(linalg::LinalgOp op, const ContractionPlan &plan, linalg::GenericOp epilogue,
+  KernelEmitter(linalg::LinalgOp op, const ContractionPlan &plan, unsigned columnDim,
                 const KernelConfig &config)
-      : op(op), plan(plan), epilogue(epilogue), lanes(config.lanes), tileRows(config.rows),
+      : op(op), plan(plan), columnDim(columnDim), epilogue(findEpilogue(op, columnDim)), lanes(config.lanes), tileRows(config.rows),
         tileCols(config.vectors * config.lanes), parallelDim(config.parallelDim),
         elem(getElementTypeOrSelf(op.getDpsInits()[0].getType())),
         vecType(VectorType::get({lanes}, elem)) {
@@ -319,8 +349,8 @@ private:
       vector::MaskedStoreOp::create(b, loc, base, at, mask, v);
   }
 
-  Value applyEpilogue(OpBuilder &b, Location loc, Value acc, ValueRange at) {
-    return epilogue ? applyEpilogueTo(b, loc, epilogue, acc, lanes, at) : acc;
+  Value applyEpilogue(OpBuilder &b, Location loc, Value acc, ValueRange at, Value mask) {
+    return epilogue ? applyEpilogueTo(b, loc, epilogue, columnDim, acc, lanes, at, mask) : acc;
   }
 
   /// An MR x NR tile of rows x vecs vectors at (m0, n0); a null mask is a
@@ -363,12 +393,14 @@ private:
     for (int64_t i = 0; i < rows; ++i)
       for (int64_t j = 0; j < vecs; ++j) {
         SmallVector<Value> at = indices(b, loc, 2, rowAt[i], colAt[j], zeroK);
-        store(b, loc, applyEpilogue(b, loc, kLoop.getResult(i * vecs + j), at), c, at, masks[j]);
+        store(b, loc, applyEpilogue(b, loc, kLoop.getResult(i * vecs + j), at, masks[j]), c, at,
+              masks[j]);
       }
   }
 
   linalg::LinalgOp op;
   const ContractionPlan &plan;
+  unsigned columnDim; // the dim of C that the vectors run along
   linalg::GenericOp epilogue;
   linalg::FillOp zeroFill; // the fill of C with zeros just before, if any
   unsigned lanes, tileRows, tileCols;
@@ -540,7 +572,7 @@ private:
         });
     Value result = kh.getResult(0);
     if (epilogue)
-      result = applyEpilogueTo(b, loc, epilogue, result, lanes, outAt);
+      result = applyEpilogueTo(b, loc, epilogue, /*columnDim=*/3, result, lanes, outAt, mask);
     if (mask)
       vector::MaskedStoreOp::create(b, loc, out, outAt, mask, result);
     else
@@ -583,7 +615,7 @@ struct VectorizeContractionsPass
       // The dim of C that the kernel's vectors run along.
       AffineMap cMap = op.getIndexingMapsArray()[2];
       unsigned columnDim = *cMap.getResultPosition(getAffineDimExpr(plan.n, op.getContext()));
-      KernelEmitter(op, plan, findEpilogue(op, columnDim), config).emit();
+      KernelEmitter(op, plan, columnDim, config).emit();
     }
     // Contractions and convolutions left get scalar loops: the function
     // says how many (the compile report shows it). Pooling windows look

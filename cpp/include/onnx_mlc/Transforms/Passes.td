@@ -52,9 +52,10 @@ def FuseConvPass : Pass<"mlc-fuse-conv", "mlir::func::FuncOp"> {
   let description = [{
     Rewrites `Conv` into `onnx.FusedConv`, absorbing what follows it:
     a BatchNormalization with constant parameters (folded into constant
-    weights and bias), an `Add` of a constant per-channel bias, and a Relu,
-    Sigmoid or Tanh. Each absorbed op must be the only user of the value it
-    consumes.
+    weights and bias), an `Add` of a constant per-channel bias, the `Add` of
+    a tensor of the output's shape (a residual connection, which becomes
+    the operand `Z`), and a Relu, Sigmoid, Tanh or Clip. Each absorbed op
+    must be the only user of the value it consumes.
 
     ```mlir
     // before

@@ -180,16 +180,48 @@ struct GemmLowering : ONNXConversion<GemmLike> {
 };
 
 /// A convolution of the padded input `x` (N, C, spatial...) with weights
-/// `w` (F, C / group, kernel...) into sizes `out`, plus `bias` (or none) and
+/// `w` (F, C / group, kernel...) into sizes `out`, plus `bias` (or none),
+/// `sum` (a residual input of the output's shape, or null) and
 /// `activation`, as an im2col copy and a batched contraction: out[n, g, f,
 /// p] = sum over k of w[g, f, k] * col[n, g, k, p], where p runs over output
 /// positions and k over (input channel, kernel offset), then the bias and
 /// activation. The contraction is then what mlc-vectorize-contractions
 /// turns into register-tiled kernels. Depthwise convolutions are a direct
 /// loop nest instead.
-Value buildConvolution(OpBuilder &b, Location loc, Value x, Value w, Value bias, int64_t group,
-                       ArrayRef<int64_t> strides, ArrayRef<int64_t> dilations, ArrayRef<OpFoldResult> out,
-                       StringRef activation, ArrayRef<float> params, Type onnxElem) {
+/// `acc` plus each of `terms` (a value and its indexing map over acc's
+/// dims), then `activation`, as one elementwise generic that updates acc in
+/// place: the epilogue that mlc-vectorize-contractions applies to a
+/// kernel's accumulators before storing them.
+static Value addInPlace(OpBuilder &b, Location loc, Value acc,
+                        ArrayRef<std::pair<Value, AffineMap>> terms, StringRef activation,
+                        ArrayRef<float> params, Type onnxElem) {
+  if (terms.empty())
+    return activateInPlace(b, loc, activation, params, acc);
+  RankedTensorType type = typeOf(acc);
+  SmallVector<Value> values;
+  SmallVector<AffineMap> maps;
+  for (auto [value, map] : terms) {
+    values.push_back(value);
+    maps.push_back(map);
+  }
+  maps.push_back(AffineMap::getMultiDimIdentityMap(type.getRank(), b.getContext()));
+  return linalg::GenericOp::create(
+             b, loc, type, values, acc, maps,
+             SmallVector<utils::IteratorType>(type.getRank(), utils::IteratorType::parallel),
+             [&](OpBuilder &nb, Location l, ValueRange args) {
+               Scalar s(nb, l, type.getElementType());
+               Value v = args.back();
+               for (Value term : args.drop_back())
+                 v = s.add(v, convertScalar(nb, l, term, onnxElem, type.getElementType()));
+               linalg::YieldOp::create(nb, l, applyActivation(s, activation, v, params));
+             })
+      .getResult(0);
+}
+
+Value buildConvolution(OpBuilder &b, Location loc, Value x, Value w, Value bias, Value sum,
+                       int64_t group, ArrayRef<int64_t> strides, ArrayRef<int64_t> dilations,
+                       ArrayRef<OpFoldResult> out, StringRef activation, ArrayRef<float> params,
+                       Type onnxElem) {
   MLIRContext *ctx = b.getContext();
   Type elem = accumulatorType(onnxElem);
   RankedTensorType wType = typeOf(w);
@@ -246,7 +278,10 @@ Value buildConvolution(OpBuilder &b, Location loc, Value x, Value w, Value bias,
                           linalg::YieldOp::create(nb, l, multiplyAdd(nb, l, onnxElem, args));
                         })
                         .getResult(0);
-    product = activateInPlace(b, loc, activation, params, product);
+    SmallVector<std::pair<Value, AffineMap>> terms;
+    if (sum)
+      terms.push_back({sum, AffineMap::getMultiDimIdentityMap(out.size(), ctx)});
+    product = addInPlace(b, loc, product, terms, activation, params, onnxElem);
     return convertTensor(b, loc, product, elem, onnxElem);
   }
   DimBuilder dims(b, loc);
@@ -305,23 +340,13 @@ Value buildConvolution(OpBuilder &b, Location loc, Value x, Value w, Value bias,
                         linalg::YieldOp::create(nb, l, multiplyAdd(nb, l, onnxElem, args));
                       })
                       .getResult(0);
-  if (!isNone(bias)) {
-    // bias[g * fPerGroup + f] over (n, g, f, p).
-    AffineMap accMap = AffineMap::getMultiDimIdentityMap(4, ctx);
-    AffineMap biasMap = AffineMap::get(4, 0, d(1) * fPerGroup + d(2));
-    product = linalg::GenericOp::create(
-                  b, loc, product.getType(), ValueRange{bias}, product,
-                  ArrayRef<AffineMap>{biasMap, accMap},
-                  SmallVector<utils::IteratorType>(4, utils::IteratorType::parallel),
-                  [&](OpBuilder &nb, Location l, ValueRange args) {
-                    Scalar s(nb, l, elem);
-                    Value v = s.add(args[1], convertScalar(nb, l, args[0], onnxElem, elem));
-                    linalg::YieldOp::create(nb, l, applyActivation(s, activation, v, params));
-                  })
-                  .getResult(0);
-  } else {
-    product = activateInPlace(b, loc, activation, params, product);
-  }
+  // bias[g * fPerGroup + f] and sum[n, g, f, p] over (n, g, f, p).
+  SmallVector<std::pair<Value, AffineMap>> terms;
+  if (!isNone(bias))
+    terms.push_back({bias, AffineMap::get(4, 0, d(1) * fPerGroup + d(2))});
+  if (sum)
+    terms.push_back({reshapeTo(b, loc, sum, accSizes), AffineMap::getMultiDimIdentityMap(4, ctx)});
+  product = addInPlace(b, loc, product, terms, activation, params, onnxElem);
   product = convertTensor(b, loc, product, elem, onnxElem);
   return reshapeTo(b, loc, product, out);
 }
@@ -357,9 +382,12 @@ struct ConvLowering : ONNXConversion<ConvLike> {
     lo.append(g->pads.begin(), g->pads.begin() + spatial);
     hi.append(g->pads.begin() + spatial, g->pads.end());
     Value x = padTensor(rewriter, loc, xIn, lo, hi, Scalar(rewriter, loc, onnxElem).constant(0));
+    Value residual;
+    if constexpr (std::is_same_v<ConvLike, FusedConvOp>)
+      residual = adaptor.getZ();
     this->replaceOp(op, rewriter,
-                    buildConvolution(rewriter, loc, x, adaptor.getW(), adaptor.getB(), op.getGroup(),
-                                     g->strides, g->dilations, (*shapes)[0], getActivation(op),
+                    buildConvolution(rewriter, loc, x, adaptor.getW(), adaptor.getB(),
+                                     residual, op.getGroup(), g->strides, g->dilations, (*shapes)[0], getActivation(op),
                                      getActivationParams(op), onnxElem));
     return success();
   }
@@ -461,8 +489,8 @@ struct ConvTransposeLowering : ONNXConversion<ConvTransposeOp> {
     });
     SmallVector<int64_t> ones(n, 1);
     replaceOp(op, rewriter,
-              buildConvolution(rewriter, loc, x, w, adaptor.getB(), group, ones, dil, (*shapes)[0], "", {},
-                               onnxElem));
+              buildConvolution(rewriter, loc, x, w, adaptor.getB(), Value(), group, ones, dil,
+                               (*shapes)[0], "", {}, onnxElem));
     return success();
   }
 };

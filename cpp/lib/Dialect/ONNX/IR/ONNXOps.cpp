@@ -7,6 +7,7 @@
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/Matchers.h"
 #include "mlir/IR/PatternMatch.h"
+#include "mlir/IR/TypeUtilities.h"
 
 using namespace mlir;
 using namespace onnx_mlc::onnx;
@@ -93,6 +94,13 @@ static LogicalResult verifyActivation(Operation *op, StringRef act,
 LogicalResult FusedConvOp::verify() {
   if (failed(verifyActivation(*this, getActivation(), getActivationParams())))
     return failure();
+  if (Value z = getZ()) {
+    auto zType = dyn_cast<RankedTensorType>(z.getType());
+    auto yType = dyn_cast<RankedTensorType>(getY().getType());
+    if (zType && yType && failed(verifyCompatibleShape(zType.getShape(), yType.getShape())))
+      return emitOpError("requires the residual input Z to have the result's shape, got ")
+             << zType << " for " << yType;
+  }
   return verifyConvLike(*this);
 }
 
