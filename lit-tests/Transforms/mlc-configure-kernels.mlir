@@ -109,3 +109,21 @@ func.func @kernels_untargeted(%a: memref<256x64xf32>, %b: memref<64x512xf32>, %c
   linalg.matmul ins(%a, %b : memref<256x64xf32>, memref<64x512xf32>) outs(%c : memref<256x512xf32>)
   return
 }
+
+// -----
+
+// Copies and fills run along the output's innermost dim: AVX2 holds 8 f32
+// or 32 i8. A large one runs its outermost loop of 4 or more iterations in
+// parallel.
+// CHECK-LABEL: func @copies_avx2
+// CHECK: linalg.copy {mlc.kernel_config = {lanes = 8 : i64, parallel_dim = 0 : i64, rows = 1 : i64, vectors = 1 : i64}}
+// CHECK: linalg.fill {mlc.kernel_config = {lanes = 32 : i64, rows = 1 : i64, vectors = 1 : i64}}
+module attributes {mlc.target = #llvm.target<triple = "x86_64-unknown-linux-gnu", chip = "haswell",
+                                             features = #llvm.target_features<["+avx2", "+fma"]>>} {
+  func.func @copies_avx2(%a: memref<64x56x56xf32>, %b: memref<64x56x56xf32>, %c: memref<4x40xi8>) {
+    linalg.copy ins(%a : memref<64x56x56xf32>) outs(%b : memref<64x56x56xf32>)
+    %zero = arith.constant 0 : i8
+    linalg.fill ins(%zero : i8) outs(%c : memref<4x40xi8>)
+    return
+  }
+}

@@ -294,4 +294,60 @@ func.func @residual_epilogue(%a: memref<2x3xf32>, %b: memref<3x20xf32>, %c: memr
   return
 }
 
+
+// An epilogue that reads the product through its input (Gemm's
+// alpha * (A B) + C) reads the accumulators; nothing is loaded from the
+// product's buffer before it is stored.
+// CHECK-LABEL: func @epilogue_reads_the_product
+// CHECK-SAME: (%[[A:.+]]: memref<2x3xf32>, %[[B:.+]]: memref<3x8xf32>, %[[C:.+]]: memref<2x8xf32>, %[[BIAS:.+]]: memref<8xf32>)
+func.func @epilogue_reads_the_product(%a: memref<2x3xf32>, %b: memref<3x8xf32>, %c: memref<2x8xf32>, %bias: memref<8xf32>) {
+  // CHECK-NOT: vector.load %[[C]]
+  // CHECK: scf.for {{.*}} iter_args
+  // CHECK: %[[BV:.+]] = vector.load %[[BIAS]][%{{.+}}] : memref<8xf32>, vector<8xf32>
+  // CHECK: %[[SCALED:.+]] = arith.mulf %{{.+}}, %{{.+}} : vector<8xf32>
+  // CHECK: arith.addf %[[SCALED]], %[[BV]] : vector<8xf32>
+  // CHECK-NOT: linalg.generic
+  %zero = arith.constant 0.0 : f32
+  %half = arith.constant 0.5 : f32
+  linalg.fill ins(%zero : f32) outs(%c : memref<2x8xf32>)
+  linalg.matmul ins(%a, %b : memref<2x3xf32>, memref<3x8xf32>) outs(%c : memref<2x8xf32>)
+  linalg.generic {indexing_maps = [affine_map<(i, j) -> (i, j)>, affine_map<(i, j) -> (j)>, affine_map<(i, j) -> (i, j)>],
+                  iterator_types = ["parallel", "parallel"]}
+      ins(%c, %bias : memref<2x8xf32>, memref<8xf32>) outs(%c : memref<2x8xf32>) {
+  ^bb0(%p: f32, %v: f32, %acc: f32):
+    %s = arith.mulf %p, %half : f32
+    %r = arith.addf %s, %v : f32
+    linalg.yield %r : f32
+  }
+  return
+}
+
+// An im2col copy (stride 2 along the columns) runs along the output's
+// innermost dim in vectors: 2 * 8 - 1 consecutive values, the even ones
+// kept; the 4 columns left under a mask. A fill is a stored splat.
+// CHECK-LABEL: func @im2col_and_fill
+// CHECK-SAME: (%[[X:.+]]: memref<1x2x24x25xf32>, %[[COL:.+]]: memref<2x3x12x12xf32>, %[[Y:.+]]: memref<4x20xf32>)
+func.func @im2col_and_fill(%x: memref<1x2x24x25xf32>, %col: memref<2x3x12x12xf32>, %y: memref<4x20xf32>) {
+  // CHECK: vector.maskedload %[[X]]{{.*}} : memref<1x2x24x25xf32>, vector<16xi1>, vector<16xf32> into vector<16xf32>
+  // CHECK: vector.shuffle {{.*}} [0, 2, 4, 6, 8, 10, 12, 14]
+  // CHECK: vector.store %{{.+}}, %[[COL]]
+  // CHECK: vector.create_mask %c4{{.*}} : vector<8xi1>
+  // CHECK: vector.maskedstore %[[COL]]
+  // CHECK-NOT: linalg.generic
+  linalg.generic {indexing_maps = [affine_map<(c, kw, oh, ow) -> (0, c, oh * 2, ow * 2 + kw)>,
+                                   affine_map<(c, kw, oh, ow) -> (c, kw, oh, ow)>],
+                  iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%x : memref<1x2x24x25xf32>) outs(%col : memref<2x3x12x12xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    linalg.yield %in : f32
+  }
+  // CHECK: %[[NINF:.+]] = vector.broadcast %{{.+}} : f32 to vector<8xf32>
+  // CHECK: vector.store %[[NINF]], %[[Y]]
+  // CHECK: vector.maskedstore %[[Y]]{{.*}}, %[[NINF]]
+  // CHECK-NOT: linalg.fill
+  %ninf = arith.constant 0xFF800000 : f32
+  linalg.fill ins(%ninf : f32) outs(%y : memref<4x20xf32>)
+  return
+}
+
 }

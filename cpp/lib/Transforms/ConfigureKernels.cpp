@@ -123,6 +123,27 @@ KernelConfig configureWindow(linalg::GenericOp op, const WindowPlan &plan,
   return config;
 }
 
+/// A copy or fill runs along the output's innermost dim in vectors; its
+/// outermost other loop of 4 or more iterations runs in parallel when the
+/// copy is large enough.
+KernelConfig configureCopy(linalg::LinalgOp op, const CopyPlan &plan, VectorResources target) {
+  KernelConfig config;
+  unsigned bits = getElementTypeOrSelf(op.getDpsInits()[0].getType()).getIntOrFloatBitWidth();
+  config.lanes = std::max(1u, target.bits / bits);
+  SmallVector<int64_t> sizes = op.getStaticLoopRanges();
+  if (!worthParallel(sizes))
+    return config;
+  AffineMap outMap = op.getMatchingIndexingMap(op.getDpsInitOperand(0));
+  for (AffineExpr e : outMap.getResults().drop_back()) {
+    unsigned d = cast<AffineDimExpr>(e).getPosition();
+    if (ShapedType::isDynamic(sizes[d]) || sizes[d] >= 4) {
+      config.parallelDim = d;
+      break;
+    }
+  }
+  return config;
+}
+
 struct ConfigureKernelsPass : onnx_mlc::impl::ConfigureKernelsPassBase<ConfigureKernelsPass> {
   void runOnOperation() override {
     VectorResources target = resourcesOf(getOperation()->getParentOfType<ModuleOp>());
@@ -134,6 +155,9 @@ struct ConfigureKernelsPass : onnx_mlc::impl::ConfigureKernelsPassBase<Configure
       else if (auto generic = dyn_cast<linalg::GenericOp>(op.getOperation()))
         if (std::optional<WindowPlan> plan = planWindow(generic))
           config = configureWindow(generic, *plan, target);
+      if (!config)
+        if (std::optional<CopyPlan> plan = planCopy(op))
+          config = configureCopy(op, *plan, target);
       if (config)
         op->setAttr(KernelConfig::kAttrName, config->toAttr(context));
     });

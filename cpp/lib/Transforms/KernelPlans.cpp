@@ -147,6 +147,51 @@ std::optional<WindowPlan> planWindow(linalg::GenericOp op) {
   return plan;
 }
 
+std::optional<CopyPlan> planCopy(linalg::LinalgOp op) {
+  if (!op.hasPureBufferSemantics() || op.getNumDpsInits() != 1 || op.getNumLoops() == 0 ||
+      op.getNumReductionLoops() != 0 || op.getBlock()->getOperations().size() != 1)
+    return std::nullopt;
+  Value out = op.getDpsInits()[0];
+  Type elem = getElementTypeOrSelf(out.getType());
+  unsigned bits = elem.isIntOrFloat() ? elem.getIntOrFloatBitWidth() : 0;
+  if (!hasUnitInnerStride(out) || !llvm::is_contained({8u, 16u, 32u, 64u}, bits))
+    return std::nullopt;
+  AffineMap outMap = op.getMatchingIndexingMap(op.getDpsInitOperand(0));
+  if (!outMap.isPermutation())
+    return std::nullopt;
+  CopyPlan plan;
+  plan.inner = cast<AffineDimExpr>(outMap.getResults().back()).getPosition();
+  Value yielded = op.getBlock()->getTerminator()->getOperand(0);
+  auto arg = dyn_cast<BlockArgument>(yielded);
+  if (!arg || arg.getOwner() != op.getBlock()) { // a value from outside: a fill
+    plan.scalar = yielded;
+    return plan;
+  }
+  if (arg.getArgNumber() >= op.getNumDpsInputs())
+    return std::nullopt;
+  OpOperand *input = op.getDpsInputOperand(arg.getArgNumber());
+  if (!isa<ShapedType>(input->get().getType())) { // linalg.fill's scalar
+    plan.scalar = input->get();
+    return plan;
+  }
+  if (!hasUnitInnerStride(input->get()) || getElementTypeOrSelf(input->get().getType()) != elem)
+    return std::nullopt;
+  // The input's innermost index steps along `inner`, the others do not.
+  AffineMap inMap = op.getMatchingIndexingMap(input);
+  unsigned numDims = inMap.getNumDims();
+  for (auto [i, e] : llvm::enumerate(inMap.getResults())) {
+    std::optional<SmallVector<int64_t>> c = linearCoefficients(e, numDims);
+    if (!c)
+      return std::nullopt;
+    bool last = i + 1 == inMap.getNumResults();
+    if (last ? (*c)[plan.inner] < 1 : (*c)[plan.inner] != 0)
+      return std::nullopt;
+    if (last)
+      plan.stride = (*c)[plan.inner];
+  }
+  return plan;
+}
+
 DictionaryAttr KernelConfig::toAttr(MLIRContext *context) const {
   Builder b(context);
   SmallVector<NamedAttribute> entries = {b.getNamedAttr("lanes", b.getI64IntegerAttr(lanes)),

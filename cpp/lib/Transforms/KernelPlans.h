@@ -42,6 +42,20 @@ struct WindowPlan {
 /// The plan of an f32 window reduction on memrefs, or none.
 std::optional<WindowPlan> planWindow(mlir::linalg::GenericOp op);
 
+/// A copy or fill: out[...] = in[...] (any permutation loops, the input
+/// indices linear in them: an im2col, a copy into a padded buffer) or a
+/// scalar, vectorized along the loop `inner` that runs along the output's
+/// innermost dim, which the input follows with step `stride`.
+struct CopyPlan {
+  unsigned inner;
+  int64_t stride = 1;
+  mlir::Value scalar; // the value a fill writes; null for a copy
+};
+
+/// The plan of a copy or fill of ints or floats of 8 to 64 bits on memrefs,
+/// the output and input contiguous in their innermost dim, or none.
+std::optional<CopyPlan> planCopy(mlir::linalg::LinalgOp op);
+
 /// Whether every op of `body` is an elementwise op on scalars (or a
 /// constant) that uses only the block's values and constants.
 bool isScalarElementwise(mlir::Block *body);

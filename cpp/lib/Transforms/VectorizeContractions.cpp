@@ -38,16 +38,22 @@ Value splat(OpBuilder &b, Location loc, Value scalar, unsigned lanes) {
   return vector::BroadcastOp::create(b, loc, VectorType::get({lanes}, scalar.getType()), scalar);
 }
 
+/// The indices that `indexing` gives at the loop values `dims`.
+SmallVector<Value> indicesOf(OpBuilder &b, Location loc, AffineMap indexing, ValueRange dims) {
+  SmallVector<Value> at;
+  for (AffineExpr e : indexing.getResults())
+    at.push_back(
+        affine::AffineApplyOp::create(b, loc, AffineMap::get(indexing.getNumDims(), 0, e), dims));
+  return at;
+}
+
 /// The element of `input` that `indexing` picks at the loop values `dims`,
 /// in every lane: an operand that holds one value per vector (a bias, a
 /// filter tap).
 Value loadPerVector(OpBuilder &b, Location loc, Value input, AffineMap indexing, ValueRange dims,
                     unsigned lanes) {
-  SmallVector<Value> at;
-  for (AffineExpr e : indexing.getResults())
-    at.push_back(
-        affine::AffineApplyOp::create(b, loc, AffineMap::get(indexing.getNumDims(), 0, e), dims));
-  return splat(b, loc, memref::LoadOp::create(b, loc, input, at), lanes);
+  return splat(b, loc, memref::LoadOp::create(b, loc, input, indicesOf(b, loc, indexing, dims)),
+               lanes);
 }
 
 /// The ops of `body` cloned on vectors of `lanes`, its block arguments
@@ -84,6 +90,21 @@ bool isVectorInput(linalg::GenericOp epilogue, OpOperand *input, unsigned column
   return map.getResults().back() == getAffineDimExpr(columnDim, epilogue.getContext());
 }
 
+/// The buffer `v` is a view of (through subviews, casts, reshapes).
+Value baseBuffer(Value v) {
+  while (auto view = v.getDefiningOp<ViewLikeOpInterface>())
+    v = view.getViewSource();
+  return v;
+}
+
+/// Whether `input` of an epilogue reads the contraction's result itself:
+/// the epilogue's own buffer, at the element it writes. The accumulators
+/// hold that value.
+bool readsResult(linalg::GenericOp epilogue, OpOperand *input) {
+  return input->get() == epilogue.getDpsInits()[0] &&
+         epilogue.getMatchingIndexingMap(input).isIdentity();
+}
+
 /// The elementwise op applied in place to the contraction's result right
 /// after it (a fused bias, residual sum and activation, see buildConvolution
 /// in the ONNX lowering): a generic over the contraction's init buffer,
@@ -98,11 +119,16 @@ linalg::GenericOp findEpilogue(linalg::LinalgOp op, unsigned columnDim) {
       next.getNumReductionLoops() != 0 ||
       !next.getMatchingIndexingMap(next.getDpsInitOperand(0)).isIdentity())
     return {};
-  for (OpOperand *input : next.getDpsInputOperands())
-    if (!isa<MemRefType>(input->get().getType()) ||
+  Value result = baseBuffer(op.getDpsInits()[0]);
+  for (OpOperand *input : next.getDpsInputOperands()) {
+    if (readsResult(next, input))
+      continue;
+    // Any other view of the result is not written yet when the epilogue runs.
+    if (!isa<MemRefType>(input->get().getType()) || baseBuffer(input->get()) == result ||
         (next.getMatchingIndexingMap(input).isFunctionOfDim(columnDim) &&
          !isVectorInput(next, input, columnDim)))
       return {};
+  }
   if (!isScalarElementwise(next.getBody()))
     return {};
   return next;
@@ -148,6 +174,86 @@ OpFoldResult roundDown(OpBuilder &b, Location loc, OpFoldResult size, int64_t st
       .getResult();
 }
 
+/// Calls `body` for each vector of `lanes` elements in [0, width): with its
+/// first element and, for the last one when it is partial, a
+/// vector.create_mask of the lanes left (null for a full vector).
+void forVectors(OpBuilder &b, Location loc, OpFoldResult width, unsigned lanes,
+                function_ref<void(OpBuilder &, Value, Value)> body) {
+  OpFoldResult full = roundDown(b, loc, width, lanes);
+  forLoop(b, loc, b.getIndexAttr(0), full, lanes,
+          [&](OpBuilder &nb, Value start) { body(nb, start, Value()); });
+  std::optional<int64_t> cw = getConstantIntValue(width);
+  if (cw && *cw % lanes == 0)
+    return;
+  Value start = value(b, loc, full);
+  Value live = cw ? idx(b, loc, *cw % lanes)
+                  : arith::SubIOp::create(b, loc, value(b, loc, width), start).getResult();
+  auto maskType = VectorType::get({lanes}, b.getI1Type());
+  Value mask = vector::CreateMaskOp::create(b, loc, maskType, ValueRange{live});
+  if (cw) {
+    body(b, start, mask);
+    return;
+  }
+  Value any = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sgt, live, idx(b, loc, 0));
+  auto rest = scf::IfOp::create(b, loc, any, /*withElseRegion=*/false);
+  OpBuilder rb = rest.getThenBodyBuilder();
+  body(rb, start, mask);
+}
+
+Value scaled(OpBuilder &b, Location loc, Value v, int64_t factor) {
+  return factor == 1 ? v : arith::MulIOp::create(b, loc, v, idx(b, loc, factor)).getResult();
+}
+
+/// A vector of `type` read from `base` at `at` on, along its innermost
+/// dim, `stride` apart: consecutive values for 1; for 2, 2 * lanes - 1
+/// consecutive values (never past the last one needed) with the even ones
+/// kept; a gather otherwise. Lanes off in `mask` (a vector.create_mask, or
+/// null for all) are not read and hold 0.
+Value loadStrided(OpBuilder &b, Location loc, Value base, ValueRange at, int64_t stride,
+                  VectorType type, Value mask) {
+  int64_t lanes = type.getNumElements();
+  Value zero = arith::ConstantOp::create(b, loc, b.getZeroAttr(type));
+  if (stride == 1)
+    return mask ? vector::MaskedLoadOp::create(b, loc, type, base, at, mask, zero).getResult()
+                : vector::LoadOp::create(b, loc, type, base, at).getResult();
+  if (stride == 2) {
+    auto wide = VectorType::get({2 * lanes}, type.getElementType());
+    auto wideMask = VectorType::get({2 * lanes}, b.getI1Type());
+    Value readMask;
+    if (mask) {
+      Value live = cast<vector::CreateMaskOp>(mask.getDefiningOp()).getOperand(0);
+      Value count = arith::SubIOp::create(b, loc, scaled(b, loc, live, 2), idx(b, loc, 1));
+      readMask = vector::CreateMaskOp::create(b, loc, wideMask, ValueRange{count});
+    } else {
+      readMask = vector::ConstantMaskOp::create(b, loc, wideMask, ArrayRef<int64_t>{2 * lanes - 1});
+    }
+    Value pass = arith::ConstantOp::create(b, loc, b.getZeroAttr(wide));
+    Value both = vector::MaskedLoadOp::create(b, loc, wide, base, at, readMask, pass);
+    SmallVector<int64_t> even;
+    for (int64_t i = 0; i < lanes; ++i)
+      even.push_back(2 * i);
+    return vector::ShuffleOp::create(b, loc, both, both, even);
+  }
+  SmallVector<int64_t> offsets;
+  for (int64_t i = 0; i < lanes; ++i)
+    offsets.push_back(i * stride);
+  auto indexType = VectorType::get({lanes}, b.getIndexType());
+  Value indices = arith::ConstantOp::create(
+      b, loc, DenseElementsAttr::get(indexType, ArrayRef<int64_t>(offsets)));
+  Value all = mask ? mask
+                   : vector::ConstantMaskOp::create(b, loc, VectorType::get({lanes}, b.getI1Type()),
+                                                    ArrayRef<int64_t>{lanes});
+  return vector::GatherOp::create(b, loc, type, base, at, indices, all, zero);
+}
+
+/// Stores `v` at `at` in `base`, only the lanes in `mask` if there is one.
+void storeMasked(OpBuilder &b, Location loc, Value v, Value base, ValueRange at, Value mask) {
+  if (mask)
+    vector::MaskedStoreOp::create(b, loc, base, at, mask, v);
+  else
+    vector::StoreOp::create(b, loc, v, base, at);
+}
+
 /// The fill of the contraction's init buffer with +0.0 right before it (see
 /// buildConvolution): the kernel's accumulators can start at zero instead of
 /// reading the buffer.
@@ -171,11 +277,10 @@ Value applyEpilogueTo(OpBuilder &b, Location loc, linalg::GenericOp epilogue,
   for (OpOperand *input : epilogue.getDpsInputOperands()) {
     AffineMap indexing = epilogue.getMatchingIndexingMap(input);
     Value v;
-    if (isVectorInput(epilogue, input, columnDim)) {
-      SmallVector<Value> inputAt;
-      for (AffineExpr e : indexing.getResults())
-        inputAt.push_back(affine::AffineApplyOp::create(
-            b, loc, AffineMap::get(indexing.getNumDims(), 0, e), at));
+    if (readsResult(epilogue, input)) {
+      v = acc;
+    } else if (isVectorInput(epilogue, input, columnDim)) {
+      SmallVector<Value> inputAt = indicesOf(b, loc, indexing, at);
       auto type = VectorType::get({lanes}, getElementTypeOrSelf(input->get().getType()));
       v = mask ? vector::MaskedLoadOp::create(b, loc, type, input->get(), inputAt, mask,
                                               arith::ConstantOp::create(b, loc, b.getZeroAttr(type)))
@@ -335,20 +440,6 @@ private:
                                           ArrayRef<int64_t>{live});
   }
 
-  Value load(OpBuilder &b, Location loc, Value base, ValueRange at, Value mask) {
-    if (!mask)
-      return vector::LoadOp::create(b, loc, vecType, base, at);
-    Value zero = arith::ConstantOp::create(b, loc, b.getZeroAttr(vecType));
-    return vector::MaskedLoadOp::create(b, loc, vecType, base, at, mask, zero);
-  }
-
-  void store(OpBuilder &b, Location loc, Value v, Value base, ValueRange at, Value mask) {
-    if (!mask)
-      vector::StoreOp::create(b, loc, v, base, at);
-    else
-      vector::MaskedStoreOp::create(b, loc, base, at, mask, v);
-  }
-
   Value applyEpilogue(OpBuilder &b, Location loc, Value acc, ValueRange at, Value mask) {
     return epilogue ? applyEpilogueTo(b, loc, epilogue, columnDim, acc, lanes, at, mask) : acc;
   }
@@ -373,14 +464,14 @@ private:
     for (int64_t i = 0; i < rows; ++i)
       for (int64_t j = 0; j < vecs; ++j)
         acc.push_back(zeroFill ? zeros
-                               : load(b, loc, c, indices(b, loc, 2, rowAt[i], colAt[j], zeroK),
-                                      masks[j]));
+                               : loadStrided(b, loc, c, indices(b, loc, 2, rowAt[i], colAt[j], zeroK),
+                                             1, vecType, masks[j]));
     auto kLoop = scf::ForOp::create(
         b, loc, zeroK, value(b, loc, sizes[plan.k]), idx(b, loc, 1), acc,
         [&](OpBuilder &kb, Location, Value k, ValueRange carried) {
           SmallVector<Value> bRow, next;
           for (int64_t j = 0; j < vecs; ++j)
-            bRow.push_back(load(kb, loc, bMat, indices(kb, loc, 1, m0, colAt[j], k), masks[j]));
+            bRow.push_back(loadStrided(kb, loc, bMat, indices(kb, loc, 1, m0, colAt[j], k), 1, vecType, masks[j]));
           for (int64_t i = 0; i < rows; ++i) {
             Value s = memref::LoadOp::create(kb, loc, a, indices(kb, loc, 0, rowAt[i], n0, k));
             Value splat = vector::BroadcastOp::create(kb, loc, vecType, s);
@@ -393,7 +484,7 @@ private:
     for (int64_t i = 0; i < rows; ++i)
       for (int64_t j = 0; j < vecs; ++j) {
         SmallVector<Value> at = indices(b, loc, 2, rowAt[i], colAt[j], zeroK);
-        store(b, loc, applyEpilogue(b, loc, kLoop.getResult(i * vecs + j), at, masks[j]), c, at,
+        storeMasked(b, loc, applyEpilogue(b, loc, kLoop.getResult(i * vecs + j), at, masks[j]), c, at,
               masks[j]);
       }
   }
@@ -427,8 +518,7 @@ public:
                 const KernelConfig &config)
       : op(op), plan(plan), epilogue(epilogue), lanes(config.lanes),
         parallel(config.parallelDim == plan.c),
-        vecType(VectorType::get({lanes}, Float32Type::get(op.getContext()))),
-        maskType(VectorType::get({lanes}, IntegerType::get(op.getContext(), 1))) {}
+        vecType(VectorType::get({lanes}, Float32Type::get(op.getContext()))) {}
 
   void emit() {
     OpBuilder b(op);
@@ -458,70 +548,8 @@ public:
 
 private:
   void emitRow(OpBuilder &b, Location loc) {
-    OpFoldResult width = sizes[plan.ow];
-    OpFoldResult full = roundDown(b, loc, width, lanes);
-    forLoop(b, loc, b.getIndexAttr(0), full, lanes,
-            [&](OpBuilder &nb, Value ow0) { emitVector(nb, loc, ow0, Value()); });
-    std::optional<int64_t> cw = getConstantIntValue(width);
-    if (cw && *cw % lanes == 0)
-      return;
-    Value start = value(b, loc, full);
-    Value live = cw ? idx(b, loc, *cw % lanes)
-                    : arith::SubIOp::create(b, loc, value(b, loc, width), start).getResult();
-    Value mask = vector::CreateMaskOp::create(b, loc, maskType, ValueRange{live});
-    if (cw) {
-      emitVector(b, loc, start, mask);
-      return;
-    }
-    Value any = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sgt, live, idx(b, loc, 0));
-    auto rest = scf::IfOp::create(b, loc, any, /*withElseRegion=*/false);
-    OpBuilder rb = rest.getThenBodyBuilder();
-    emitVector(rb, loc, start, mask);
-  }
-
-  Value scaled(OpBuilder &b, Location loc, Value v, int64_t factor) {
-    return factor == 1 ? v : arith::MulIOp::create(b, loc, v, idx(b, loc, factor)).getResult();
-  }
-
-  /// `lanes` input values from column `col` on, `stride` apart; lanes off in
-  /// `mask` (if any) are not read.
-  Value loadInput(OpBuilder &b, Location loc, ValueRange at, Value mask) {
-    int64_t stride = plan.strides[1];
-    Value zero = arith::ConstantOp::create(b, loc, b.getZeroAttr(vecType));
-    if (stride == 1)
-      return mask ? vector::MaskedLoadOp::create(b, loc, vecType, x, at, mask, zero).getResult()
-                  : vector::LoadOp::create(b, loc, vecType, x, at).getResult();
-    if (stride == 2) {
-      // 2 * lanes - 1 consecutive values, the even ones kept: never past
-      // the last one needed.
-      auto wide = VectorType::get({2 * (int64_t)lanes}, b.getF32Type());
-      auto wideMask = VectorType::get({2 * (int64_t)lanes}, b.getI1Type());
-      Value readMask;
-      if (mask) {
-        Value live = cast<vector::CreateMaskOp>(mask.getDefiningOp()).getOperand(0);
-        Value count = arith::SubIOp::create(b, loc, scaled(b, loc, live, 2), idx(b, loc, 1));
-        readMask = vector::CreateMaskOp::create(b, loc, wideMask, ValueRange{count});
-      } else {
-        readMask = vector::ConstantMaskOp::create(b, loc, wideMask,
-                                                  ArrayRef<int64_t>{2 * (int64_t)lanes - 1});
-      }
-      Value pass = arith::ConstantOp::create(b, loc, b.getZeroAttr(wide));
-      Value both = vector::MaskedLoadOp::create(b, loc, wide, x, at, readMask, pass);
-      SmallVector<int64_t> even;
-      for (int64_t i = 0; i < (int64_t)lanes; ++i)
-        even.push_back(2 * i);
-      return vector::ShuffleOp::create(b, loc, both, both, even);
-    }
-    SmallVector<int64_t> offsets;
-    for (int64_t i = 0; i < (int64_t)lanes; ++i)
-      offsets.push_back(i * stride);
-    auto indexType = VectorType::get({lanes}, b.getIndexType());
-    Value indices = arith::ConstantOp::create(b, loc, DenseElementsAttr::get(
-                                                          indexType, ArrayRef<int64_t>(offsets)));
-    Value all = mask ? mask
-                     : vector::ConstantMaskOp::create(b, loc, maskType,
-                                                      ArrayRef<int64_t>{(int64_t)lanes});
-    return vector::GatherOp::create(b, loc, vecType, x, at, indices, all, zero);
+    forVectors(b, loc, sizes[plan.ow], lanes,
+               [&](OpBuilder &nb, Value ow0, Value mask) { emitVector(nb, loc, ow0, mask); });
   }
 
   /// The taps of the window at (kh, kw) = (i, j) combined into `acc`.
@@ -565,7 +593,7 @@ private:
                 ivs[plan.kw] = j;
                 Value col =
                     arith::AddIOp::create(wb, loc, colBase, scaled(wb, loc, j, plan.dilations[1]));
-                Value in = loadInput(wb, loc, ValueRange{n, c, row, col}, mask);
+                Value in = loadStrided(wb, loc, x, ValueRange{n, c, row, col}, plan.strides[1], vecType, mask);
                 scf::YieldOp::create(wb, loc, ValueRange{combine(wb, loc, in, accW[0])});
               });
           scf::YieldOp::create(hb, loc, kw.getResults());
@@ -573,10 +601,7 @@ private:
     Value result = kh.getResult(0);
     if (epilogue)
       result = applyEpilogueTo(b, loc, epilogue, /*columnDim=*/3, result, lanes, outAt, mask);
-    if (mask)
-      vector::MaskedStoreOp::create(b, loc, out, outAt, mask, result);
-    else
-      vector::StoreOp::create(b, loc, result, out, outAt);
+    storeMasked(b, loc, result, out, outAt, mask);
   }
 
   linalg::GenericOp op;
@@ -584,10 +609,67 @@ private:
   linalg::GenericOp epilogue;
   unsigned lanes;
   bool parallel; // channels on the thread pool
-  VectorType vecType, maskType;
+  VectorType vecType;
   SmallVector<OpFoldResult> sizes; // loop sizes, by loop dim
   SmallVector<Value> ivs;          // the loops' current values, by loop dim
   Value x, out;
+};
+
+/// Vector code for a copy or fill (see CopyPlan): loops over the output's
+/// other dims in its order, the configured one in parallel; along `inner`,
+/// vectors of `lanes`, the last one masked, read with the input's stride.
+class CopyEmitter {
+public:
+  CopyEmitter(linalg::LinalgOp op, const CopyPlan &plan, const KernelConfig &config)
+      : op(op), plan(plan), config(config),
+        vecType(VectorType::get({config.lanes}, getElementTypeOrSelf(op.getDpsInits()[0].getType()))) {}
+
+  void emit() {
+    OpBuilder b(op);
+    Location loc = op.getLoc();
+    for (Range r : op.createLoopRanges(b, loc))
+      sizes.push_back(r.size);
+    ivs.assign(op.getNumLoops(), Value());
+    outMap = op.getMatchingIndexingMap(op.getDpsInitOperand(0));
+    if (plan.scalar)
+      fill = splat(b, loc, plan.scalar, config.lanes);
+    emitLoops(b, loc, 0);
+    op->erase();
+  }
+
+private:
+  void emitLoops(OpBuilder &b, Location loc, unsigned result) {
+    if (result + 1 < outMap.getNumResults()) {
+      unsigned d = outMap.getDimPosition(result);
+      forLoop(
+          b, loc, b.getIndexAttr(0), sizes[d], 1,
+          [&](OpBuilder &nb, Value iv) {
+            ivs[d] = iv;
+            emitLoops(nb, loc, result + 1);
+          },
+          config.parallelDim == d);
+      return;
+    }
+    forVectors(b, loc, sizes[plan.inner], config.lanes, [&](OpBuilder &vb, Value start, Value mask) {
+      ivs[plan.inner] = start;
+      Value v = fill;
+      if (!v) {
+        OpOperand *input = op.getDpsInputOperand(0);
+        v = loadStrided(vb, loc, input->get(), indicesOf(vb, loc, op.getMatchingIndexingMap(input), ivs),
+                        plan.stride, vecType, mask);
+      }
+      storeMasked(vb, loc, v, op.getDpsInits()[0], indicesOf(vb, loc, outMap, ivs), mask);
+    });
+  }
+
+  linalg::LinalgOp op;
+  CopyPlan plan;
+  KernelConfig config;
+  VectorType vecType;
+  AffineMap outMap;
+  Value fill; // the splat a fill stores
+  SmallVector<OpFoldResult> sizes;
+  SmallVector<Value> ivs;
 };
 
 struct VectorizeContractionsPass
@@ -617,6 +699,15 @@ struct VectorizeContractionsPass
       unsigned columnDim = *cMap.getResultPosition(getAffineDimExpr(plan.n, op.getContext()));
       KernelEmitter(op, plan, columnDim, config).emit();
     }
+    // Copies and fills last: the kernels above absorb some fills.
+    SmallVector<std::tuple<linalg::LinalgOp, CopyPlan, KernelConfig>> copies;
+    getOperation().walk([&](linalg::LinalgOp op) {
+      if (std::optional<KernelConfig> config = KernelConfig::of(op))
+        if (std::optional<CopyPlan> plan = planCopy(op))
+          copies.emplace_back(op, *plan, *config);
+    });
+    for (auto &[op, plan, config] : copies)
+      CopyEmitter(op, plan, config).emit();
     // Contractions and convolutions left get scalar loops: the function
     // says how many (the compile report shows it). Pooling windows look
     // like convolutions but do not multiply.

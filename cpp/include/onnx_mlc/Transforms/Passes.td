@@ -165,7 +165,8 @@ def ConfigureKernelsPass : Pass<"mlc-configure-kernels", "mlir::func::FuncOp"> {
   let summary = "Choose each vector kernel's shape for the module's target";
   let description = [{
     The configuration half of kernel generation: for every loop nest that
-    `mlc-vectorize-contractions` has a kernel for, it chooses the kernel's
+    `mlc-vectorize-contractions` has a kernel for (contractions, window
+    reductions, copies and fills), it chooses the kernel's
     shape and records it on the op as `mlc.kernel_config`, a dictionary of
     `lanes` (elements per vector), `rows` and `vectors` (a contraction's
     register tile: rows of C by vectors per row) and `parallel_dim` (the
@@ -219,6 +220,10 @@ def VectorizeContractionsPass
     in parallel if so configured, every tap combined in registers by the op's body; a
     column stride of 2 reads consecutive values and keeps the even ones,
     other strides gather.
+
+    Copies and fills (im2col, padding, layout changes whose output and
+    input are contiguous in their innermost dim) become vector loops along
+    that dim, read with the input's stride as windows are.
 
     Contractions and convolutions it leaves (integer ones, other layouts,
     unconfigured ones) become scalar loops; the function then records how many in
