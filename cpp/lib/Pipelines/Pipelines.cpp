@@ -87,6 +87,7 @@ void buildLowerToLLVMPipeline(OpPassManager &pm, const PipelineOptions &options)
                   "lower-affine,convert-scf-to-cf,"
                   "arith-emulate-unsupported-floats{source-types=f16,bf16 target-type=f32},"
                   "math-extend-to-supported-types{target-type=f32},"
+                  "func.func(mlc-approximate-math),"
                   "convert-vector-to-llvm,convert-math-to-llvm,"
                   "convert-math-to-libm,finalize-memref-to-llvm{use-aligned-alloc=1},"
                   "convert-arith-to-llvm,convert-index-to-llvm,"

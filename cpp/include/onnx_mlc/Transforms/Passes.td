@@ -518,6 +518,25 @@ def WidenBoolBuffersPass : Pass<"mlc-widen-bool-buffers", "mlir::ModuleOp"> {
 }
 
 
+def ApproximateMathPass : Pass<"mlc-approximate-math", "mlir::func::FuncOp"> {
+  let summary = "Compute exp, erf and tanh on f32 with polynomials instead of libm calls";
+  let description = [{
+    Replaces `math.exp`, `math.erf` and `math.tanh` on f32 (scalars or
+    vectors) by MLIR's polynomial approximations: range reduction, a
+    polynomial or rational function evaluated with FMAs, and selects for
+    the special values. A call to libm's `expf` in a loop keeps LLVM from
+    vectorizing it; arithmetic does not, so Softmax, GELU, Sigmoid and Tanh
+    run in vectors. The approximations are within a few ulp of libm's.
+    ```mlir
+    // before
+    %y = math.erf %x : f32
+    // after: arith and math.fma ops only
+    ```
+  }];
+  let dependentDialects = ["mlir::arith::ArithDialect", "mlir::math::MathDialect",
+                           "mlir::vector::VectorDialect"];
+}
+
 def CheckLoweredToLLVMPass : Pass<"mlc-check-lowered-to-llvm", "mlir::ModuleOp"> {
   let summary = "Fail on any op the LLVM lowering left behind";
   let description = [{
