@@ -199,8 +199,8 @@ func.func @depthwise_stride2(%x: memref<1x64x41x41xf32>, %w: memref<64x3x3xf32>,
 func.func @zero_fill_bias_epilogue(%a: memref<2x3xf32>, %b: memref<3x8xf32>, %c: memref<2x8xf32>, %bias: memref<2xf32>) {
   // CHECK-NOT: linalg.fill
   // CHECK-NOT: vector.load %[[C]]
-  // CHECK: arith.constant dense<0.000000e+00> : vector<8xf32>
-  // CHECK: scf.for {{.*}} iter_args
+  // CHECK: %[[ZERO:.+]] = vector.broadcast %{{.+}} : f32 to vector<8xf32>
+  // CHECK: scf.for {{.*}} iter_args(%{{.+}} = %[[ZERO]]
   // CHECK: memref.load %[[BIAS]]
   // CHECK: vector.broadcast
   // CHECK: arith.addf {{.*}} : vector<8xf32>
@@ -244,12 +244,15 @@ func.func @integer_matmul(%a: memref<4x8xi32>, %b: memref<8x4xi32>, %c: memref<4
 
 // Pooling is a window reduction too (loops n, c, oh, ow, kh, kw, as the
 // lowering builds it): its body is applied to vectors of each output row,
-// tap by tap; the window operand only gives the extents.
+// tap by tap; the window operand only gives the extents. The fill of the
+// output just before it becomes the accumulators' start.
 // CHECK-LABEL: func @max_pool
 func.func @max_pool(%x: memref<1x64x32x32xf32>, %window: memref<2x2xf32>, %y: memref<1x64x16x16xf32>) {
+  // CHECK-NOT: linalg.fill
   // CHECK: scf.parallel
   // CHECK: scf.for %{{.+}} = %c0{{.*}} to %c16{{.*}} step %c8
-  // CHECK: vector.load %{{.+}} : memref<1x64x16x16xf32>, vector<8xf32>
+  // CHECK-NOT: vector.load %{{.+}} : memref<1x64x16x16xf32>
+  // CHECK: vector.broadcast %{{.+}} : f32 to vector<8xf32>
   // CHECK: scf.for {{.*}} iter_args
   // CHECK: scf.for {{.*}} iter_args
   // CHECK: vector.maskedload {{.*}} : memref<1x64x32x32xf32>, vector<16xi1>, vector<16xf32> into vector<16xf32>
@@ -257,6 +260,8 @@ func.func @max_pool(%x: memref<1x64x32x32xf32>, %window: memref<2x2xf32>, %y: me
   // CHECK: arith.maximumf {{.*}} : vector<8xf32>
   // CHECK: vector.store
   // CHECK-NOT: linalg.generic
+  %ninf = arith.constant 0xFF800000 : f32
+  linalg.fill ins(%ninf : f32) outs(%y : memref<1x64x16x16xf32>)
   linalg.generic {indexing_maps = [affine_map<(n, c, oh, ow, kh, kw) -> (n, c, oh * 2 + kh, ow * 2 + kw)>,
                                    affine_map<(n, c, oh, ow, kh, kw) -> (kh, kw)>,
                                    affine_map<(n, c, oh, ow, kh, kw) -> (n, c, oh, ow)>],
@@ -347,6 +352,46 @@ func.func @im2col_and_fill(%x: memref<1x2x24x25xf32>, %col: memref<2x3x12x12xf32
   // CHECK-NOT: linalg.fill
   %ninf = arith.constant 0xFF800000 : f32
   linalg.fill ins(%ninf : f32) outs(%y : memref<4x20xf32>)
+  return
+}
+
+
+// A window over a padded copy (fill, then the source into the interior)
+// reads the source in place: lanes and rows outside it read the pad value,
+// and the fill and the copy go.
+// CHECK-LABEL: func @padding_folded
+// CHECK-SAME: (%[[X:.+]]: memref<1x16x10x10xf32>, %[[W:.+]]: memref<16x3x3xf32>, %[[Y:.+]]: memref<1x16x10x10xf32>)
+func.func @padding_folded(%x: memref<1x16x10x10xf32>, %w: memref<16x3x3xf32>, %y: memref<1x16x10x10xf32>) {
+  // CHECK-NOT: linalg.copy
+  // CHECK-NOT: linalg.map
+  // CHECK: arith.cmpi sge
+  // CHECK: arith.cmpi slt
+  // CHECK: arith.select
+  // CHECK: vector.maskedload %[[X]]
+  // CHECK: vector.fma
+  // CHECK-NOT: linalg.generic
+  %zero = arith.constant 0.0 : f32
+  %padded = memref.alloc() : memref<1x16x12x12xf32>
+  linalg.map outs(%padded : memref<1x16x12x12xf32>)
+    (%init: f32) {
+      linalg.yield %zero : f32
+    }
+  %interior = memref.subview %padded[0, 0, 1, 1] [1, 16, 10, 10] [1, 1, 1, 1]
+      : memref<1x16x12x12xf32> to memref<1x16x10x10xf32, strided<[2304, 144, 12, 1], offset: 13>>
+  linalg.copy ins(%x : memref<1x16x10x10xf32>)
+              outs(%interior : memref<1x16x10x10xf32, strided<[2304, 144, 12, 1], offset: 13>>)
+  linalg.fill ins(%zero : f32) outs(%y : memref<1x16x10x10xf32>)
+  linalg.generic {indexing_maps = [affine_map<(n, f, oh, kh, kw, ow) -> (n, f, oh + kh, ow + kw)>,
+                                   affine_map<(n, f, oh, kh, kw, ow) -> (f, kh, kw)>,
+                                   affine_map<(n, f, oh, kh, kw, ow) -> (n, f, oh, ow)>],
+                  iterator_types = ["parallel", "parallel", "parallel", "reduction", "reduction", "parallel"]}
+      ins(%padded, %w : memref<1x16x12x12xf32>, memref<16x3x3xf32>) outs(%y : memref<1x16x10x10xf32>) {
+  ^bb0(%a: f32, %b: f32, %acc: f32):
+    %p = arith.mulf %a, %b : f32
+    %s = arith.addf %acc, %p : f32
+    linalg.yield %s : f32
+  }
+  memref.dealloc %padded : memref<1x16x12x12xf32>
   return
 }
 

@@ -64,6 +64,12 @@ void buildLowerToMemRefPipeline(OpPassManager &pm, const PipelineOptions &option
                   "convert-bufferization-to-memref");
   pm.addPass(createWidenBoolBuffersPass());
   pm.addNestedPass<func::FuncOp>(createCopiesToLinalgPass());
+  // What each kernel looks like is decided for the module's target, then
+  // built; before the buffers are planned, so that the buffers a kernel
+  // makes unnecessary (a padded copy read in place) are not planned.
+  pm.addNestedPass<func::FuncOp>(createConfigureKernelsPass());
+  pm.addNestedPass<func::FuncOp>(createVectorizeContractionsPass());
+  pm.addNestedPass<func::FuncOp>(createCanonicalizerPass());
   // Deallocation frees at the end of the block; free after the last use.
   pm.addNestedPass<func::FuncOp>(createFreeEarlyPass());
   // Then the buffers that remain at the top level share one workspace.
@@ -72,10 +78,6 @@ void buildLowerToMemRefPipeline(OpPassManager &pm, const PipelineOptions &option
 }
 
 void buildLowerToLLVMPipeline(OpPassManager &pm, const PipelineOptions &options) {
-  // What each kernel looks like is decided for the module's target, then
-  // built.
-  pm.addNestedPass<func::FuncOp>(createConfigureKernelsPass());
-  pm.addNestedPass<func::FuncOp>(createVectorizeContractionsPass());
   pm.addNestedPass<func::FuncOp>(createParallelizeLinalgPass());
   pm.addPass(createOutlineKernelsPass({/*all=*/options.profile}));
   if (options.profile)

@@ -204,18 +204,61 @@ Value scaled(OpBuilder &b, Location loc, Value v, int64_t factor) {
   return factor == 1 ? v : arith::MulIOp::create(b, loc, v, idx(b, loc, factor)).getResult();
 }
 
+/// Where a window's reads may fall outside its input (padding folded into
+/// the kernel): lanes whose column is outside [0, width), and every lane
+/// when `rowInside` is false, read `pad` instead.
+struct Bounds {
+  Value width, rowInside, pad;
+};
+
+/// `lanes` lane positions `first + offsets[i]` as a vector of indices.
+Value lanePositions(OpBuilder &b, Location loc, Value first, ArrayRef<int64_t> offsets) {
+  auto type = VectorType::get({(int64_t)offsets.size()}, b.getIndexType());
+  Value steps = arith::ConstantOp::create(b, loc, DenseElementsAttr::get(type, offsets));
+  return arith::AddIOp::create(b, loc, vector::BroadcastOp::create(b, loc, type, first), steps);
+}
+
+/// The lanes of `positions` inside `bounds`, and in `mask` if there is one.
+Value insideMask(OpBuilder &b, Location loc, Value positions, const Bounds &bounds, Value mask) {
+  auto type = cast<VectorType>(positions.getType());
+  auto maskType = VectorType::get(type.getShape(), b.getI1Type());
+  auto compare = [&](arith::CmpIPredicate p, Value bound) {
+    return arith::CmpIOp::create(b, loc, p, positions,
+                                 vector::BroadcastOp::create(b, loc, type, bound));
+  };
+  Value inside = arith::AndIOp::create(b, loc, compare(arith::CmpIPredicate::sge, idx(b, loc, 0)),
+                                       compare(arith::CmpIPredicate::slt, bounds.width));
+  inside = arith::AndIOp::create(b, loc, inside,
+                                 vector::BroadcastOp::create(b, loc, maskType, bounds.rowInside));
+  return mask ? arith::AndIOp::create(b, loc, inside, mask).getResult() : inside;
+}
+
 /// A vector of `type` read from `base` at `at` on, along its innermost
 /// dim, `stride` apart: consecutive values for 1; for 2, 2 * lanes - 1
 /// consecutive values (never past the last one needed) with the even ones
 /// kept; a gather otherwise. Lanes off in `mask` (a vector.create_mask, or
-/// null for all) are not read and hold 0.
+/// null for all) are not read and hold 0; with `bounds`, lanes outside
+/// them are not read and hold its pad value.
 Value loadStrided(OpBuilder &b, Location loc, Value base, ValueRange at, int64_t stride,
-                  VectorType type, Value mask) {
+                  VectorType type, Value mask, const Bounds *bounds = nullptr) {
   int64_t lanes = type.getNumElements();
-  Value zero = arith::ConstantOp::create(b, loc, b.getZeroAttr(type));
-  if (stride == 1)
-    return mask ? vector::MaskedLoadOp::create(b, loc, type, base, at, mask, zero).getResult()
+  auto passFor = [&](VectorType t) -> Value {
+    return bounds ? splat(b, loc, bounds->pad, t.getNumElements())
+                  : arith::ConstantOp::create(b, loc, b.getZeroAttr(t)).getResult();
+  };
+  auto offsets = [&](int64_t count, int64_t step) {
+    SmallVector<int64_t> o;
+    for (int64_t i = 0; i < count; ++i)
+      o.push_back(i * step);
+    return o;
+  };
+  Value column = at.back();
+  if (stride == 1) {
+    if (bounds)
+      mask = insideMask(b, loc, lanePositions(b, loc, column, offsets(lanes, 1)), *bounds, mask);
+    return mask ? vector::MaskedLoadOp::create(b, loc, type, base, at, mask, passFor(type)).getResult()
                 : vector::LoadOp::create(b, loc, type, base, at).getResult();
+  }
   if (stride == 2) {
     auto wide = VectorType::get({2 * lanes}, type.getElementType());
     auto wideMask = VectorType::get({2 * lanes}, b.getI1Type());
@@ -227,23 +270,21 @@ Value loadStrided(OpBuilder &b, Location loc, Value base, ValueRange at, int64_t
     } else {
       readMask = vector::ConstantMaskOp::create(b, loc, wideMask, ArrayRef<int64_t>{2 * lanes - 1});
     }
-    Value pass = arith::ConstantOp::create(b, loc, b.getZeroAttr(wide));
-    Value both = vector::MaskedLoadOp::create(b, loc, wide, base, at, readMask, pass);
-    SmallVector<int64_t> even;
-    for (int64_t i = 0; i < lanes; ++i)
-      even.push_back(2 * i);
-    return vector::ShuffleOp::create(b, loc, both, both, even);
+    if (bounds)
+      readMask = insideMask(b, loc, lanePositions(b, loc, column, offsets(2 * lanes, 1)), *bounds,
+                            readMask);
+    Value both = vector::MaskedLoadOp::create(b, loc, wide, base, at, readMask, passFor(wide));
+    return vector::ShuffleOp::create(b, loc, both, both, offsets(lanes, 2));
   }
-  SmallVector<int64_t> offsets;
-  for (int64_t i = 0; i < lanes; ++i)
-    offsets.push_back(i * stride);
   auto indexType = VectorType::get({lanes}, b.getIndexType());
   Value indices = arith::ConstantOp::create(
-      b, loc, DenseElementsAttr::get(indexType, ArrayRef<int64_t>(offsets)));
+      b, loc, DenseElementsAttr::get(indexType, ArrayRef<int64_t>(offsets(lanes, stride))));
   Value all = mask ? mask
                    : vector::ConstantMaskOp::create(b, loc, VectorType::get({lanes}, b.getI1Type()),
                                                     ArrayRef<int64_t>{lanes});
-  return vector::GatherOp::create(b, loc, type, base, at, indices, all, zero);
+  if (bounds)
+    all = insideMask(b, loc, lanePositions(b, loc, column, offsets(lanes, stride)), *bounds, all);
+  return vector::GatherOp::create(b, loc, type, base, at, indices, all, passFor(type));
 }
 
 /// Stores `v` at `at` in `base`, only the lanes in `mask` if there is one.
@@ -254,15 +295,13 @@ void storeMasked(OpBuilder &b, Location loc, Value v, Value base, ValueRange at,
     vector::StoreOp::create(b, loc, v, base, at);
 }
 
-/// The fill of the contraction's init buffer with +0.0 right before it (see
-/// buildConvolution): the kernel's accumulators can start at zero instead of
-/// reading the buffer.
-linalg::FillOp findZeroFill(linalg::LinalgOp op) {
+/// The fill of the kernel's init buffer right before it (zeros before a
+/// product, see buildConvolution; -inf before a max pool): the
+/// accumulators can start at the filled value instead of reading the
+/// buffer, and the fill goes.
+linalg::FillOp findInitFill(linalg::LinalgOp op) {
   auto fill = dyn_cast_or_null<linalg::FillOp>(op->getPrevNode());
   if (!fill || fill.getOutputs()[0] != op.getDpsInits()[0])
-    return {};
-  FloatAttr value;
-  if (!matchPattern(fill.getInputs()[0], m_Constant(&value)) || !value.getValue().isPosZero())
     return {};
   return fill;
 }
@@ -303,7 +342,7 @@ public:
         tileCols(config.vectors * config.lanes), parallelDim(config.parallelDim),
         elem(getElementTypeOrSelf(op.getDpsInits()[0].getType())),
         vecType(VectorType::get({lanes}, elem)) {
-    zeroFill = findZeroFill(op);
+    initFill = findInitFill(op);
   }
 
   /// Replaces `op` (and its epilogue) by the loop nest.
@@ -319,8 +358,8 @@ public:
     op->erase();
     if (epilogue)
       epilogue->erase();
-    if (zeroFill)
-      zeroFill->erase();
+    if (initFill)
+      initFill->erase();
   }
 
 private:
@@ -459,11 +498,10 @@ private:
     }
     Value zeroK = idx(b, loc, 0);
     SmallVector<Value> acc;
-    Value zeros = zeroFill ? arith::ConstantOp::create(b, loc, b.getZeroAttr(vecType)).getResult()
-                           : Value();
+    Value filled = initFill ? splat(b, loc, initFill.getInputs()[0], lanes) : Value();
     for (int64_t i = 0; i < rows; ++i)
       for (int64_t j = 0; j < vecs; ++j)
-        acc.push_back(zeroFill ? zeros
+        acc.push_back(initFill ? filled
                                : loadStrided(b, loc, c, indices(b, loc, 2, rowAt[i], colAt[j], zeroK),
                                              1, vecType, masks[j]));
     auto kLoop = scf::ForOp::create(
@@ -493,7 +531,7 @@ private:
   const ContractionPlan &plan;
   unsigned columnDim; // the dim of C that the vectors run along
   linalg::GenericOp epilogue;
-  linalg::FillOp zeroFill; // the fill of C with zeros just before, if any
+  linalg::FillOp initFill; // the fill of C just before, if any
   unsigned lanes, tileRows, tileCols;
   std::optional<unsigned> parallelDim; // the loop to run in parallel
   Type elem;
@@ -507,6 +545,109 @@ private:
 // Depthwise convolutions
 //===----------------------------------------------------------------------===//
 
+/// A window's input that is a padded copy of another buffer: a buffer
+/// filled with the pad value, then the source copied into its interior. The
+/// window can read the source directly, with the pad value outside it.
+struct Padding {
+  Value source, pad;
+  int64_t top, left;
+  SmallVector<Operation *> producers; // the fill, the subview, the copy
+};
+
+/// The bytes a buffer may occupy: the buffer it is a view of and, within a
+/// view of the workspace at a constant offset, [begin, end).
+struct Extent {
+  Value root;
+  int64_t begin = 0, end = std::numeric_limits<int64_t>::max();
+};
+
+Extent extentOf(Value v) {
+  Extent extent;
+  while (auto view = v.getDefiningOp<ViewLikeOpInterface>()) {
+    if (auto planned = dyn_cast<memref::ViewOp>(view.getOperation())) {
+      std::optional<int64_t> shift = getConstantIntValue(planned.getByteShift());
+      MemRefType type = planned.getType();
+      if (shift && type.hasStaticShape() && type.getElementType().isIntOrFloat()) {
+        extent.begin = *shift;
+        extent.end = *shift + type.getNumElements() * type.getElementTypeBitWidth() / 8;
+      }
+    }
+    v = view.getViewSource();
+  }
+  extent.root = v;
+  return extent;
+}
+
+/// Whether `a` and `b` are provably different memory: views of distinct
+/// arguments or allocations, or of disjoint parts of the workspace.
+bool disjoint(Value a, Value b) {
+  Extent x = extentOf(a), y = extentOf(b);
+  if (x.root != y.root)
+    return true;
+  return x.end <= y.begin || y.end <= x.begin;
+}
+
+/// The padding of `window`'s input, if it is made that way just for it:
+/// its only other users are the fill and the subview the copy writes,
+/// both before the window in its block.
+std::optional<Padding> findPadding(linalg::GenericOp window) {
+  Value padded = window.getDpsInputs()[0];
+  Padding padding;
+  linalg::CopyOp copy;
+  Operation *fill = nullptr;
+  for (Operation *user : padded.getUsers()) {
+    if (user == window || isa<memref::DeallocOp>(user))
+      continue;
+    if (user->getBlock() != window->getBlock() || !user->isBeforeInBlock(window))
+      return std::nullopt;
+    auto linalgUser = dyn_cast<linalg::LinalgOp>(user);
+    if (auto subview = dyn_cast<memref::SubViewOp>(user)) {
+      if (copy || !subview->hasOneUse() || !subview.hasUnitStride())
+        return std::nullopt;
+      copy = dyn_cast<linalg::CopyOp>(*subview->user_begin());
+      ArrayRef<int64_t> offsets = subview.getStaticOffsets();
+      if (!copy || copy.getOutputs()[0] != subview.getResult() || offsets.size() != 4 ||
+          offsets[0] != 0 || offsets[1] != 0 || ShapedType::isDynamic(offsets[2]) ||
+          ShapedType::isDynamic(offsets[3]) || copy->getBlock() != window->getBlock() ||
+          !copy->isBeforeInBlock(window))
+        return std::nullopt;
+      padding.top = offsets[2];
+      padding.left = offsets[3];
+      padding.source = copy.getInputs()[0];
+      padding.producers.append({copy, subview});
+    } else if (linalgUser && !fill && linalgUser.getNumDpsInits() == 1 &&
+               linalgUser.getDpsInits()[0] == padded) {
+      std::optional<CopyPlan> plan = planCopy(linalgUser);
+      if (!plan || !plan->scalar)
+        return std::nullopt;
+      fill = user;
+      padding.pad = plan->scalar;
+    } else {
+      return std::nullopt;
+    }
+  }
+  // The fill must come first: the copy overwrites the interior.
+  auto sourceType = copy ? dyn_cast<MemRefType>(padding.source.getType()) : MemRefType();
+  if (!fill || !sourceType || !sourceType.isLastDimUnitStride() || !fill->isBeforeInBlock(copy))
+    return std::nullopt;
+  // The window now reads the source where it read the copy: the memory
+  // planned for the source (free after the copy) must not have been given
+  // to what is written from the copy to the end of the window.
+  if (!disjoint(padding.source, window.getDpsInits()[0]))
+    return std::nullopt;
+  for (Operation *op = copy->getNextNode(); op != window; op = op->getNextNode()) {
+    if (auto writer = dyn_cast<linalg::LinalgOp>(op)) {
+      for (Value written : writer.getDpsInits())
+        if (!disjoint(padding.source, written))
+          return std::nullopt;
+    } else if (!isMemoryEffectFree(op) && !isa<memref::AllocOp>(op)) {
+      return std::nullopt;
+    }
+  }
+  padding.producers.push_back(fill);
+  return padding;
+}
+
 /// Vector code for a window reduction (depthwise convolution, pooling):
 /// each output row in vectors of `lanes` (the last one masked), the
 /// window's taps combined in a register, the input read with the column
@@ -516,7 +657,7 @@ class WindowEmitter {
 public:
   WindowEmitter(linalg::GenericOp op, WindowPlan plan, linalg::GenericOp epilogue,
                 const KernelConfig &config)
-      : op(op), plan(plan), epilogue(epilogue), lanes(config.lanes),
+      : op(op), plan(plan), epilogue(epilogue), initFill(findInitFill(op)), lanes(config.lanes),
         parallel(config.parallelDim == plan.c),
         vecType(VectorType::get({lanes}, Float32Type::get(op.getContext()))) {}
 
@@ -525,6 +666,12 @@ public:
     Location loc = op.getLoc();
     x = op.getDpsInputs()[0];
     out = op.getDpsInits()[0];
+    padding = findPadding(op);
+    if (padding) {
+      x = padding->source;
+      height = memref::DimOp::create(b, loc, x, 2);
+      width = memref::DimOp::create(b, loc, x, 3);
+    }
     for (Range r : cast<linalg::LinalgOp>(op.getOperation()).createLoopRanges(b, loc))
       sizes.push_back(r.size);
     ivs.assign(6, Value());
@@ -544,6 +691,11 @@ public:
     op->erase();
     if (epilogue)
       epilogue->erase();
+    if (initFill)
+      initFill->erase();
+    if (padding)
+      for (Operation *producer : padding->producers)
+        producer->erase();
   }
 
 private:
@@ -574,12 +726,10 @@ private:
   }
 
   void emitVector(OpBuilder &b, Location loc, Value ow0, Value mask) {
-    Value zero = arith::ConstantOp::create(b, loc, b.getZeroAttr(vecType));
     Value n = ivs[plan.n], c = ivs[plan.c], oh = ivs[plan.oh];
     SmallVector<Value> outAt{n, c, oh, ow0};
-    Value acc = mask ? vector::MaskedLoadOp::create(b, loc, vecType, out, outAt, mask, zero)
-                           .getResult()
-                     : vector::LoadOp::create(b, loc, vecType, out, outAt).getResult();
+    Value acc = initFill ? splat(b, loc, initFill.getInputs()[0], lanes)
+                         : loadStrided(b, loc, out, outAt, 1, vecType, mask);
     Value rowBase = scaled(b, loc, oh, plan.strides[0]);
     Value colBase = scaled(b, loc, ow0, plan.strides[1]);
     auto kh = scf::ForOp::create(
@@ -587,13 +737,27 @@ private:
         [&](OpBuilder &hb, Location, Value i, ValueRange accH) {
           ivs[plan.kh] = i;
           Value row = arith::AddIOp::create(hb, loc, rowBase, scaled(hb, loc, i, plan.dilations[0]));
+          // Reading the unpadded source: rows outside it read only padding
+          // (and a row inside it, to keep the address near the buffer).
+          std::optional<Bounds> bounds;
+          if (padding) {
+            row = arith::SubIOp::create(hb, loc, row, idx(hb, loc, padding->top));
+            Value inside = arith::AndIOp::create(
+                hb, loc, arith::CmpIOp::create(hb, loc, arith::CmpIPredicate::sge, row, idx(hb, loc, 0)),
+                arith::CmpIOp::create(hb, loc, arith::CmpIPredicate::slt, row, height));
+            row = arith::SelectOp::create(hb, loc, inside, row, idx(hb, loc, 0));
+            bounds = Bounds{width, inside, padding->pad};
+          }
           auto kw = scf::ForOp::create(
               hb, loc, idx(hb, loc, 0), value(hb, loc, sizes[plan.kw]), idx(hb, loc, 1), accH,
               [&](OpBuilder &wb, Location, Value j, ValueRange accW) {
                 ivs[plan.kw] = j;
                 Value col =
                     arith::AddIOp::create(wb, loc, colBase, scaled(wb, loc, j, plan.dilations[1]));
-                Value in = loadStrided(wb, loc, x, ValueRange{n, c, row, col}, plan.strides[1], vecType, mask);
+                if (padding)
+                  col = arith::SubIOp::create(wb, loc, col, idx(wb, loc, padding->left));
+                Value in = loadStrided(wb, loc, x, ValueRange{n, c, row, col}, plan.strides[1],
+                                       vecType, mask, bounds ? &*bounds : nullptr);
                 scf::YieldOp::create(wb, loc, ValueRange{combine(wb, loc, in, accW[0])});
               });
           scf::YieldOp::create(hb, loc, kw.getResults());
@@ -607,12 +771,15 @@ private:
   linalg::GenericOp op;
   WindowPlan plan;
   linalg::GenericOp epilogue;
+  linalg::FillOp initFill; // the fill of the output just before, if any
   unsigned lanes;
   bool parallel; // channels on the thread pool
   VectorType vecType;
   SmallVector<OpFoldResult> sizes; // loop sizes, by loop dim
   SmallVector<Value> ivs;          // the loops' current values, by loop dim
   Value x, out;
+  std::optional<Padding> padding; // the padding folded into the reads, if any
+  Value height, width;            // the unpadded input's, with padding
 };
 
 /// Vector code for a copy or fill (see CopyPlan): loops over the output's

@@ -2,7 +2,8 @@
 //
 // The CLI, onnx_mlc.compile() and lit all run these, by name:
 //   mlc-optimize-onnx   ONNX -> ONNX: shape inference, folding, fusion
-//   mlc-lower-to-memref ONNX -> linalg -> bufferized memrefs + the C ABI
+//   mlc-lower-to-memref ONNX -> linalg -> bufferized memrefs, vector kernels
+//                       and the planned workspace + the C ABI
 //   mlc-lower-to-llvm   memrefs -> LLVM dialect
 //   mlc-compile         all three
 // -O0..-O3 are values of `opt-level`. The target is not an option: it is

@@ -219,7 +219,11 @@ def VectorizeContractionsPass
     c, oh, ow, kh, kw) become vector loops along the output rows, channels
     in parallel if so configured, every tap combined in registers by the op's body; a
     column stride of 2 reads consecutive values and keeps the even ones,
-    other strides gather.
+    other strides gather. A fill of the output just before becomes the
+    accumulators' start. When the input is a padded copy made for the
+    window alone (a fill, then the source copied into the interior), the
+    window reads the source in place, lanes and rows outside it taking the
+    pad value, and the fill and copy go.
 
     Copies and fills (im2col, padding, layout changes whose output and
     input are contiguous in their innermost dim) become vector loops along

@@ -233,25 +233,11 @@ Value buildConvolution(OpBuilder &b, Location loc, Value x, Value w, Value bias,
     // Depthwise: each output channel reads its own input channel, so there
     // is nothing to share between channels and im2col would only copy the
     // input kernel-size times. A direct loop nest (n, f, out..., kernel...,
-    // last out) instead, accumulating into the bias broadcast over (n, f,
-    // out...): mlc-vectorize-contractions vectorizes the 2-D case along the
-    // output rows, every tap accumulated in registers.
-    Value init;
-    if (!isNone(bias)) {
-      int64_t rank = out.size();
-      SmallVector<AffineMap> maps{AffineMap::get(rank, 0, getAffineDimExpr(1, ctx)),
-                                  AffineMap::getMultiDimIdentityMap(rank, ctx)};
-      Value empty = emptyTensor(b, loc, out, elem);
-      init = linalg::GenericOp::create(
-                 b, loc, empty.getType(), bias, empty, maps,
-                 SmallVector<utils::IteratorType>(rank, utils::IteratorType::parallel),
-                 [&](OpBuilder &nb, Location l, ValueRange a) {
-                   linalg::YieldOp::create(nb, l, convertScalar(nb, l, a[0], onnxElem, elem));
-                 })
-                 .getResult(0);
-    } else {
-      init = filledTensor(b, loc, out, Scalar(b, loc, elem).constant(0));
-    }
+    // last out) instead, accumulating from zero, then the bias, sum and
+    // activation in one epilogue: mlc-vectorize-contractions vectorizes the
+    // 2-D case along the output rows, every tap accumulated in registers
+    // from zero and the epilogue applied before the one store.
+    Value init = filledTensor(b, loc, out, Scalar(b, loc, elem).constant(0));
     auto d = [&](int64_t i) { return getAffineDimExpr(i, ctx); };
     int64_t numDims = 2 + 2 * spatial;
     auto outDim = [&](int64_t i) { return i + 1 < spatial ? 2 + i : numDims - 1; };
@@ -279,6 +265,8 @@ Value buildConvolution(OpBuilder &b, Location loc, Value x, Value w, Value bias,
                         })
                         .getResult(0);
     SmallVector<std::pair<Value, AffineMap>> terms;
+    if (!isNone(bias))
+      terms.push_back({bias, AffineMap::get(out.size(), 0, d(1))});
     if (sum)
       terms.push_back({sum, AffineMap::getMultiDimIdentityMap(out.size(), ctx)});
     product = addInPlace(b, loc, product, terms, activation, params, onnxElem);
