@@ -1,6 +1,10 @@
-//===- VectorizeContractions.cpp - Register-tiled vector matmul kernels ---===//
+//===- VectorizeContractions.cpp - Vector kernels, as configured ----------===//
 //
-// The kernel is the classic outer-product micro-kernel: an MR x NR block of
+// Three kernels, each built as mlc-configure-kernels configured it:
+// contractions (KernelEmitter), window reductions (WindowEmitter) and
+// copies and fills (CopyEmitter).
+//
+// The contraction kernel is the classic outer-product micro-kernel: an MR x NR block of
 // C lives in MR * NR / lanes vector registers for the whole k loop; each k
 // step loads one row segment of B (contiguous along n), broadcasts MR
 // scalars of A and issues one FMA per register. Where sizes are static,
