@@ -4,15 +4,16 @@
 // contractions (KernelEmitter), window reductions (WindowEmitter) and
 // copies and fills (CopyEmitter).
 //
-// The contraction kernel is the classic outer-product micro-kernel: an MR x NR block of
-// C lives in MR * NR / lanes vector registers for the whole k loop; each k
-// step loads one row segment of B (contiguous along n), broadcasts MR
-// scalars of A and issues one FMA per register. Where sizes are static,
-// edge tiles are just smaller instances of the same kernel (fewer rows, a
-// masked last vector), chosen at compile time; where they are known only at
-// run time, the leftover rows run as one tile that repeats the last row
-// (more than half a tile left) or in blocks of 4, 2 and 1 rows (for a tile
-// of 8), and the leftover columns under masks computed at run time.
+// The contraction kernel is the classic outer-product micro-kernel: an MR x
+// NR block of C lives in MR * NR / lanes vector registers for the whole k
+// loop; each k step loads one row segment of B (contiguous along n),
+// broadcasts MR scalars of A and issues one FMA per register. Where sizes
+// are static, edge tiles are just smaller instances of the same kernel
+// (fewer rows, a masked last vector), chosen at compile time; where they
+// are known only at run time, the leftover rows run as one tile that
+// repeats the last row (more than half a tile left) or in blocks of 4, 2
+// and 1 rows (for a tile of 8), and the leftover columns under masks
+// computed at run time.
 //
 //===----------------------------------------------------------------------===//
 #include "KernelPlans.h"
@@ -76,8 +77,9 @@ Value vectorizeBody(OpBuilder &b, Location loc, Block *body, IRMapping &map, uns
       r.setType(VectorType::get({lanes}, r.getType()));
   }
   Value result = body->getTerminator()->getOperand(0);
-  return map.contains(result) ? map.lookup(result)
-                              : splat(b, loc, b.clone(*result.getDefiningOp())->getResult(0), lanes);
+  if (map.contains(result))
+    return map.lookup(result);
+  return splat(b, loc, b.clone(*result.getDefiningOp())->getResult(0), lanes);
 }
 
 /// Whether `input` of an epilogue is read in vectors along `columnDim`: it
@@ -94,11 +96,37 @@ bool isVectorInput(linalg::GenericOp epilogue, OpOperand *input, unsigned column
   return map.getResults().back() == getAffineDimExpr(columnDim, epilogue.getContext());
 }
 
-/// The buffer `v` is a view of (through subviews, casts, reshapes).
-Value baseBuffer(Value v) {
-  while (auto view = v.getDefiningOp<ViewLikeOpInterface>())
+/// The bytes a buffer may occupy: the buffer it is a view of and, within a
+/// view of the workspace at a constant offset, [begin, end).
+struct Extent {
+  Value root;
+  int64_t begin = 0, end = std::numeric_limits<int64_t>::max();
+};
+
+Extent extentOf(Value v) {
+  Extent extent;
+  while (auto view = v.getDefiningOp<ViewLikeOpInterface>()) {
+    if (auto planned = dyn_cast<memref::ViewOp>(view.getOperation())) {
+      std::optional<int64_t> shift = getConstantIntValue(planned.getByteShift());
+      MemRefType type = planned.getType();
+      if (shift && type.hasStaticShape() && type.getElementType().isIntOrFloat()) {
+        extent.begin = *shift;
+        extent.end = *shift + type.getNumElements() * type.getElementTypeBitWidth() / 8;
+      }
+    }
     v = view.getViewSource();
-  return v;
+  }
+  extent.root = v;
+  return extent;
+}
+
+/// Whether `a` and `b` are provably different memory: views of distinct
+/// arguments or allocations, or of disjoint parts of the workspace.
+bool disjoint(Value a, Value b) {
+  Extent x = extentOf(a), y = extentOf(b);
+  if (x.root != y.root)
+    return true;
+  return x.end <= y.begin || y.end <= x.begin;
 }
 
 /// Whether `input` of an epilogue reads the contraction's result itself:
@@ -123,12 +151,11 @@ linalg::GenericOp findEpilogue(linalg::LinalgOp op, unsigned columnDim) {
       next.getNumReductionLoops() != 0 ||
       !next.getMatchingIndexingMap(next.getDpsInitOperand(0)).isIdentity())
     return {};
-  Value result = baseBuffer(op.getDpsInits()[0]);
   for (OpOperand *input : next.getDpsInputOperands()) {
     if (readsResult(next, input))
       continue;
     // Any other view of the result is not written yet when the epilogue runs.
-    if (!isa<MemRefType>(input->get().getType()) || baseBuffer(input->get()) == result ||
+    if (!isa<MemRefType>(input->get().getType()) || !disjoint(input->get(), op.getDpsInits()[0]) ||
         (next.getMatchingIndexingMap(input).isFunctionOfDim(columnDim) &&
          !isVectorInput(next, input, columnDim)))
       return {};
@@ -260,8 +287,9 @@ Value loadStrided(OpBuilder &b, Location loc, Value base, ValueRange at, int64_t
   if (stride == 1) {
     if (bounds)
       mask = insideMask(b, loc, lanePositions(b, loc, column, offsets(lanes, 1)), *bounds, mask);
-    return mask ? vector::MaskedLoadOp::create(b, loc, type, base, at, mask, passFor(type)).getResult()
-                : vector::LoadOp::create(b, loc, type, base, at).getResult();
+    if (!mask)
+      return vector::LoadOp::create(b, loc, type, base, at);
+    return vector::MaskedLoadOp::create(b, loc, type, base, at, mask, passFor(type));
   }
   if (stride == 2) {
     auto wide = VectorType::get({2 * lanes}, type.getElementType());
@@ -272,7 +300,8 @@ Value loadStrided(OpBuilder &b, Location loc, Value base, ValueRange at, int64_t
       Value count = arith::SubIOp::create(b, loc, scaled(b, loc, live, 2), idx(b, loc, 1));
       readMask = vector::CreateMaskOp::create(b, loc, wideMask, ValueRange{count});
     } else {
-      readMask = vector::ConstantMaskOp::create(b, loc, wideMask, ArrayRef<int64_t>{2 * lanes - 1});
+      readMask =
+          vector::ConstantMaskOp::create(b, loc, wideMask, ArrayRef<int64_t>{2 * lanes - 1});
     }
     if (bounds)
       readMask = insideMask(b, loc, lanePositions(b, loc, column, offsets(2 * lanes, 1)), *bounds,
@@ -323,12 +352,8 @@ Value applyEpilogueTo(OpBuilder &b, Location loc, linalg::GenericOp epilogue,
     if (readsResult(epilogue, input)) {
       v = acc;
     } else if (isVectorInput(epilogue, input, columnDim)) {
-      SmallVector<Value> inputAt = indicesOf(b, loc, indexing, at);
       auto type = VectorType::get({lanes}, getElementTypeOrSelf(input->get().getType()));
-      v = mask ? vector::MaskedLoadOp::create(b, loc, type, input->get(), inputAt, mask,
-                                              arith::ConstantOp::create(b, loc, b.getZeroAttr(type)))
-                     .getResult()
-               : vector::LoadOp::create(b, loc, type, input->get(), inputAt).getResult();
+      v = loadStrided(b, loc, input->get(), indicesOf(b, loc, indexing, at), 1, type, mask);
     } else {
       v = loadPerVector(b, loc, input->get(), indexing, at, lanes);
     }
@@ -342,12 +367,11 @@ class KernelEmitter {
 public:
   KernelEmitter(linalg::LinalgOp op, const ContractionPlan &plan, unsigned columnDim,
                 const KernelConfig &config)
-      : op(op), plan(plan), columnDim(columnDim), epilogue(findEpilogue(op, columnDim)), lanes(config.lanes), tileRows(config.rows),
+      : op(op), plan(plan), columnDim(columnDim), epilogue(findEpilogue(op, columnDim)),
+        initFill(findInitFill(op)), lanes(config.lanes), tileRows(config.rows),
         tileCols(config.vectors * config.lanes), parallelDim(config.parallelDim),
         elem(getElementTypeOrSelf(op.getDpsInits()[0].getType())),
-        vecType(VectorType::get({lanes}, elem)) {
-    initFill = findInitFill(op);
-  }
+        vecType(VectorType::get({lanes}, elem)) {}
 
   /// Replaces `op` (and its epilogue) by the loop nest.
   void emit() {
@@ -506,14 +530,16 @@ private:
     for (int64_t i = 0; i < rows; ++i)
       for (int64_t j = 0; j < vecs; ++j)
         acc.push_back(initFill ? filled
-                               : loadStrided(b, loc, c, indices(b, loc, 2, rowAt[i], colAt[j], zeroK),
-                                             1, vecType, masks[j]));
+                               : loadStrided(b, loc, c,
+                                             indices(b, loc, 2, rowAt[i], colAt[j], zeroK), 1,
+                                             vecType, masks[j]));
     auto kLoop = scf::ForOp::create(
         b, loc, zeroK, value(b, loc, sizes[plan.k]), idx(b, loc, 1), acc,
         [&](OpBuilder &kb, Location, Value k, ValueRange carried) {
           SmallVector<Value> bRow, next;
           for (int64_t j = 0; j < vecs; ++j)
-            bRow.push_back(loadStrided(kb, loc, bMat, indices(kb, loc, 1, m0, colAt[j], k), 1, vecType, masks[j]));
+            bRow.push_back(loadStrided(kb, loc, bMat, indices(kb, loc, 1, m0, colAt[j], k), 1,
+                                       vecType, masks[j]));
           for (int64_t i = 0; i < rows; ++i) {
             Value s = memref::LoadOp::create(kb, loc, a, indices(kb, loc, 0, rowAt[i], n0, k));
             Value splat = vector::BroadcastOp::create(kb, loc, vecType, s);
@@ -526,8 +552,8 @@ private:
     for (int64_t i = 0; i < rows; ++i)
       for (int64_t j = 0; j < vecs; ++j) {
         SmallVector<Value> at = indices(b, loc, 2, rowAt[i], colAt[j], zeroK);
-        storeMasked(b, loc, applyEpilogue(b, loc, kLoop.getResult(i * vecs + j), at, masks[j]), c, at,
-              masks[j]);
+        Value result = applyEpilogue(b, loc, kLoop.getResult(i * vecs + j), at, masks[j]);
+        storeMasked(b, loc, result, c, at, masks[j]);
       }
   }
 
@@ -557,39 +583,6 @@ struct Padding {
   int64_t top, left;
   SmallVector<Operation *> producers; // the fill, the subview, the copy
 };
-
-/// The bytes a buffer may occupy: the buffer it is a view of and, within a
-/// view of the workspace at a constant offset, [begin, end).
-struct Extent {
-  Value root;
-  int64_t begin = 0, end = std::numeric_limits<int64_t>::max();
-};
-
-Extent extentOf(Value v) {
-  Extent extent;
-  while (auto view = v.getDefiningOp<ViewLikeOpInterface>()) {
-    if (auto planned = dyn_cast<memref::ViewOp>(view.getOperation())) {
-      std::optional<int64_t> shift = getConstantIntValue(planned.getByteShift());
-      MemRefType type = planned.getType();
-      if (shift && type.hasStaticShape() && type.getElementType().isIntOrFloat()) {
-        extent.begin = *shift;
-        extent.end = *shift + type.getNumElements() * type.getElementTypeBitWidth() / 8;
-      }
-    }
-    v = view.getViewSource();
-  }
-  extent.root = v;
-  return extent;
-}
-
-/// Whether `a` and `b` are provably different memory: views of distinct
-/// arguments or allocations, or of disjoint parts of the workspace.
-bool disjoint(Value a, Value b) {
-  Extent x = extentOf(a), y = extentOf(b);
-  if (x.root != y.root)
-    return true;
-  return x.end <= y.begin || y.end <= x.begin;
-}
 
 /// The padding of `window`'s input, if it is made that way just for it:
 /// its only other users are the fill and the subview the copy writes,
@@ -659,9 +652,9 @@ std::optional<Padding> findPadding(linalg::GenericOp window) {
 /// activation applied before the store; channels in parallel.
 class WindowEmitter {
 public:
-  WindowEmitter(linalg::GenericOp op, WindowPlan plan, linalg::GenericOp epilogue,
-                const KernelConfig &config)
-      : op(op), plan(plan), epilogue(epilogue), initFill(findInitFill(op)), lanes(config.lanes),
+  WindowEmitter(linalg::GenericOp op, WindowPlan plan, const KernelConfig &config)
+      : op(op), plan(plan), epilogue(findEpilogue(op, kColumnDim)), initFill(findInitFill(op)),
+        lanes(config.lanes),
         parallel(config.parallelDim == plan.c),
         vecType(VectorType::get({lanes}, Float32Type::get(op.getContext()))) {}
 
@@ -740,14 +733,16 @@ private:
         b, loc, idx(b, loc, 0), value(b, loc, sizes[plan.kh]), idx(b, loc, 1), ValueRange{acc},
         [&](OpBuilder &hb, Location, Value i, ValueRange accH) {
           ivs[plan.kh] = i;
-          Value row = arith::AddIOp::create(hb, loc, rowBase, scaled(hb, loc, i, plan.dilations[0]));
+          Value row =
+              arith::AddIOp::create(hb, loc, rowBase, scaled(hb, loc, i, plan.dilations[0]));
           // Reading the unpadded source: rows outside it read only padding
           // (and a row inside it, to keep the address near the buffer).
           std::optional<Bounds> bounds;
           if (padding) {
             row = arith::SubIOp::create(hb, loc, row, idx(hb, loc, padding->top));
             Value inside = arith::AndIOp::create(
-                hb, loc, arith::CmpIOp::create(hb, loc, arith::CmpIPredicate::sge, row, idx(hb, loc, 0)),
+                hb, loc,
+                arith::CmpIOp::create(hb, loc, arith::CmpIPredicate::sge, row, idx(hb, loc, 0)),
                 arith::CmpIOp::create(hb, loc, arith::CmpIPredicate::slt, row, height));
             row = arith::SelectOp::create(hb, loc, inside, row, idx(hb, loc, 0));
             bounds = Bounds{width, inside, padding->pad};
@@ -768,9 +763,12 @@ private:
         });
     Value result = kh.getResult(0);
     if (epilogue)
-      result = applyEpilogueTo(b, loc, epilogue, /*columnDim=*/3, result, lanes, outAt, mask);
+      result = applyEpilogueTo(b, loc, epilogue, kColumnDim, result, lanes, outAt, mask);
     storeMasked(b, loc, result, out, outAt, mask);
   }
+
+  /// The output's dim the vectors run along (NCHW's W).
+  static constexpr unsigned kColumnDim = 3;
 
   linalg::GenericOp op;
   WindowPlan plan;
@@ -793,7 +791,8 @@ class CopyEmitter {
 public:
   CopyEmitter(linalg::LinalgOp op, const CopyPlan &plan, const KernelConfig &config)
       : op(op), plan(plan), config(config),
-        vecType(VectorType::get({config.lanes}, getElementTypeOrSelf(op.getDpsInits()[0].getType()))) {}
+        vecType(VectorType::get({config.lanes},
+                                getElementTypeOrSelf(op.getDpsInits()[0].getType()))) {}
 
   void emit() {
     OpBuilder b(op);
@@ -821,16 +820,19 @@ private:
           config.parallelDim == d);
       return;
     }
-    forVectors(b, loc, sizes[plan.inner], config.lanes, [&](OpBuilder &vb, Value start, Value mask) {
-      ivs[plan.inner] = start;
-      Value v = fill;
-      if (!v) {
-        OpOperand *input = op.getDpsInputOperand(0);
-        v = loadStrided(vb, loc, input->get(), indicesOf(vb, loc, op.getMatchingIndexingMap(input), ivs),
-                        plan.stride, vecType, mask);
-      }
-      storeMasked(vb, loc, v, op.getDpsInits()[0], indicesOf(vb, loc, outMap, ivs), mask);
-    });
+    forVectors(b, loc, sizes[plan.inner], config.lanes,
+               [&](OpBuilder &vb, Value start, Value mask) {
+                 ivs[plan.inner] = start;
+                 Value v = fill;
+                 if (!v) {
+                   OpOperand *input = op.getDpsInputOperand(0);
+                   SmallVector<Value> at =
+                       indicesOf(vb, loc, op.getMatchingIndexingMap(input), ivs);
+                   v = loadStrided(vb, loc, input->get(), at, plan.stride, vecType, mask);
+                 }
+                 storeMasked(vb, loc, v, op.getDpsInits()[0], indicesOf(vb, loc, outMap, ivs),
+                             mask);
+               });
   }
 
   linalg::LinalgOp op;
@@ -863,7 +865,7 @@ struct VectorizeContractionsPass
           windows.emplace_back(generic, *plan, *config);
     });
     for (auto &[op, plan, config] : windows)
-      WindowEmitter(op, plan, findEpilogue(op, /*columnDim=*/3), config).emit();
+      WindowEmitter(op, plan, config).emit();
     for (auto &[op, plan, config] : work) {
       // The dim of C that the kernel's vectors run along.
       AffineMap cMap = op.getIndexingMapsArray()[2];
