@@ -122,64 +122,59 @@ struct FoldBatchNorm : OpRewritePattern<BatchNormalizationOp> {
   }
 };
 
-/// Add(Conv(x, W, B), c) with a constant c of one value per output channel
-/// (shape [F,1,..,1], optionally with leading 1s) folds into the bias.
-struct FoldBiasAdd : OpRewritePattern<AddOp> {
+/// The bias of `conv` plus `c`, when c is a constant of one value per
+/// output channel (shape [F,1,..,1], optionally with leading 1s) and the
+/// bias is none or constant; otherwise null.
+Value foldedBias(PatternRewriter &rewriter, Location loc, Operation *conv, Value c,
+                 RankedTensorType outType) {
+  auto cType = dyn_cast<RankedTensorType>(c.getType());
+  if (!cType)
+    return {};
+  int64_t rank = outType.getRank(), filters = outType.getDimSize(1);
+  // c must broadcast as [F, 1, ..., 1] aligned to dim 1.
+  if (cType.getRank() != rank - 1 && cType.getRank() != rank)
+    return {};
+  int64_t offset = rank - cType.getRank();
+  for (int64_t d = 0; d < cType.getRank(); ++d)
+    if (cType.getDimSize(d) != (d + offset == 1 ? filters : 1))
+      return {};
+  std::optional<F32Values> values = constantF32(c);
+  if (!values)
+    return {};
+  Value bValue = conv->getOperand(2);
+  std::optional<F32Values> bias;
+  if (!isa<NoneType>(bValue.getType()) && !(bias = constantF32(bValue)))
+    return {};
+  SmallVector<float> newB(filters);
+  for (int64_t f = 0; f < filters; ++f)
+    newB[f] = (bias ? bias->at(f) : 0.0f) + values->at(f);
+  return f32Constant(rewriter, loc, RankedTensorType::get({filters}, rewriter.getF32Type()), newB,
+                     values->splat && (!bias || bias->splat));
+}
+
+/// Add(Conv(x, W, B), c) folds into the FusedConv: a constant c of one
+/// value per output channel into the bias; otherwise a c of the result's
+/// shape (a residual connection) becomes the operand Z, so that the sum is
+/// taken on the output tile in registers instead of in a pass of its own
+/// over three tensors.
+struct FoldAdd : OpRewritePattern<AddOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(AddOp add, PatternRewriter &rewriter) const override {
-    for (unsigned i = 0; i < 2; ++i) {
+    auto type = dyn_cast<RankedTensorType>(add.getType());
+    for (unsigned i = 0; i < 2 && type; ++i) {
       Operation *conv = fusableConv(add->getOperand(i));
       Value other = add->getOperand(1 - i);
-      auto outType = dyn_cast<RankedTensorType>(add.getType());
-      auto cType = dyn_cast<RankedTensorType>(other.getType());
-      if (!conv || !outType || !cType || outType != conv->getResult(0).getType())
+      if (!conv || conv->getResult(0).getType() != type)
         continue;
-      int64_t rank = outType.getRank(), filters = outType.getDimSize(1);
-      // c must broadcast as [F, 1, ..., 1] aligned to dim 1.
-      if (cType.getRank() != rank - 1 && cType.getRank() != rank)
-        continue;
-      int64_t offset = rank - cType.getRank();
-      bool perChannel = true;
-      for (int64_t d = 0; d < cType.getRank(); ++d) {
-        int64_t want = d + offset == 1 ? filters : 1;
-        perChannel &= cType.getDimSize(d) == want;
+      if (Value bias = foldedBias(rewriter, add.getLoc(), conv, other, type)) {
+        replaceWithFusedConv(rewriter, add, conv, conv->getOperand(1), bias, residualOf(conv), "");
+        return success();
       }
-      std::optional<F32Values> c = constantF32(other);
-      if (!perChannel || !c)
-        continue;
-      Value bValue = conv->getOperand(2);
-      std::optional<F32Values> bias;
-      if (!isa<NoneType>(bValue.getType()) && !(bias = constantF32(bValue)))
-        continue;
-      SmallVector<float> newB(filters);
-      for (int64_t f = 0; f < filters; ++f)
-        newB[f] = (bias ? bias->at(f) : 0.0f) + c->at(f);
-      Value bConst = f32Constant(rewriter, add.getLoc(),
-                                 RankedTensorType::get({filters}, rewriter.getF32Type()),
-                                 newB, c->splat && (!bias || bias->splat));
-      replaceWithFusedConv(rewriter, add, conv, conv->getOperand(1), bConst, residualOf(conv),
-                           "");
-      return success();
-    }
-    return failure();
-  }
-};
-
-/// Add(Conv(x, W, B), z) with z of the result's shape (a residual
-/// connection) becomes the FusedConv's Z: the sum is taken on the output
-/// tile in registers instead of in a pass of its own over three tensors.
-struct FoldResidualAdd : OpRewritePattern<AddOp> {
-  using OpRewritePattern::OpRewritePattern;
-  LogicalResult matchAndRewrite(AddOp add, PatternRewriter &rewriter) const override {
-    for (unsigned i = 0; i < 2; ++i) {
-      Operation *conv = fusableConv(add->getOperand(i));
-      Value z = add->getOperand(1 - i);
-      auto type = dyn_cast<RankedTensorType>(add.getType());
-      if (!conv || residualOf(conv) || !type || !type.hasStaticShape() ||
-          z.getType() != type || conv->getResult(0).getType() != type)
-        continue;
-      replaceWithFusedConv(rewriter, add, conv, conv->getOperand(1), conv->getOperand(2), z, "");
-      return success();
+      if (!residualOf(conv) && type.hasStaticShape() && other.getType() == type) {
+        replaceWithFusedConv(rewriter, add, conv, conv->getOperand(1), conv->getOperand(2), other,
+                             "");
+        return success();
+      }
     }
     return failure();
   }
@@ -210,7 +205,7 @@ struct FuseConvPass : onnx_mlc::impl::FuseConvPassBase<FuseConvPass> {
 } // namespace
 
 void onnx_mlc::populateFuseConvPatterns(RewritePatternSet &patterns) {
-  patterns.add<FoldBatchNorm, FoldBiasAdd, FoldResidualAdd, FoldActivation<ReluOp>,
+  patterns.add<FoldBatchNorm, FoldAdd, FoldActivation<ReluOp>,
                FoldActivation<SigmoidOp>, FoldActivation<TanhOp>, FoldActivation<ClipOp>>(
       patterns.getContext());
 }
