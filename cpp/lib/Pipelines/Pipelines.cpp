@@ -68,8 +68,11 @@ void buildLowerToMemRefPipeline(OpPassManager &pm, const PipelineOptions &option
   // built; before the buffers are planned, so that the buffers a kernel
   // makes unnecessary (a padded copy read in place) are not planned.
   pm.addNestedPass<func::FuncOp>(createConfigureKernelsPass());
+  pm.addPass(createPackWeightsPass());
   pm.addNestedPass<func::FuncOp>(createVectorizeContractionsPass());
   pm.addNestedPass<func::FuncOp>(createCanonicalizerPass());
+  // Weights now read only in panels go.
+  pm.addPass(createSymbolDCEPass());
   // Deallocation frees at the end of the block; free after the last use.
   pm.addNestedPass<func::FuncOp>(createFreeEarlyPass());
   // Then the buffers that remain at the top level share one workspace.

@@ -61,6 +61,17 @@ std::optional<ContractionPlan> planContraction(linalg::LinalgOp op) {
   return plan;
 }
 
+memref::GlobalOp constantGlobal(Value v) {
+  auto get = v.getDefiningOp<memref::GetGlobalOp>();
+  if (!get)
+    return {};
+  auto global = SymbolTable::lookupNearestSymbolFrom<memref::GlobalOp>(get, get.getNameAttr());
+  if (!global || !global.getConstant() || !global.getInitialValue() ||
+      !isa<DenseElementsAttr, DenseResourceElementsAttr>(*global.getInitialValue()))
+    return {};
+  return global;
+}
+
 bool isScalarElementwise(Block *body) {
   for (Operation &inner : body->without_terminator()) {
     bool scalar = llvm::all_of(inner.getResultTypes(),
@@ -199,6 +210,10 @@ DictionaryAttr KernelConfig::toAttr(MLIRContext *context) const {
                                          b.getNamedAttr("vectors", b.getI64IntegerAttr(vectors))};
   if (parallelDim)
     entries.push_back(b.getNamedAttr("parallel_dim", b.getI64IntegerAttr(*parallelDim)));
+  if (panelsA)
+    entries.push_back(b.getNamedAttr("panels_a", panelsA));
+  if (panelsB)
+    entries.push_back(b.getNamedAttr("panels_b", panelsB));
   return b.getDictionaryAttr(entries);
 }
 
@@ -216,7 +231,9 @@ std::optional<KernelConfig> KernelConfig::of(Operation *op) {
                           vectors = get("vectors", 1);
   if (!lanes || !rows || !vectors)
     return std::nullopt;
-  return KernelConfig{*lanes, *rows, *vectors, get("parallel_dim", 0)};
+  return KernelConfig{*lanes, *rows, *vectors, get("parallel_dim", 0),
+                      dict.getAs<FlatSymbolRefAttr>("panels_a"),
+                      dict.getAs<FlatSymbolRefAttr>("panels_b")};
 }
 
 } // namespace onnx_mlc

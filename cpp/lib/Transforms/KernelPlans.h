@@ -10,6 +10,7 @@
 #define ONNX_MLC_TRANSFORMS_KERNELPLANS_H
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
 
 #include <optional>
 
@@ -56,6 +57,10 @@ struct CopyPlan {
 /// the output and input contiguous in their innermost dim, or none.
 std::optional<CopyPlan> planCopy(mlir::linalg::LinalgOp op);
 
+/// The constant global that `v` reads: a memref.get_global of a constant
+/// memref.global with a dense value; or null.
+mlir::memref::GlobalOp constantGlobal(mlir::Value v);
+
 /// Whether every op of `body` is an elementwise op on scalars (or a
 /// constant) that uses only the block's values and constants.
 bool isScalarElementwise(mlir::Block *body);
@@ -71,6 +76,11 @@ struct KernelConfig {
   /// The loop (linalg iteration dim) that runs on the thread pool, if any:
   /// for a contraction's m and n dims, the loop over their tiles.
   std::optional<unsigned> parallelDim;
+  /// A contraction's constant A or B as mlc-pack-weights laid it out for
+  /// this tile, in panels: A[m][k] at [m / rows][k][m % rows], B[k][n] at
+  /// [n / (vectors * lanes)][k][n % (vectors * lanes)], zeros past the
+  /// edge. The kernel then reads each tile's operand contiguously.
+  mlir::FlatSymbolRefAttr panelsA, panelsB;
 
   static constexpr llvm::StringLiteral kAttrName = "mlc.kernel_config";
   mlir::DictionaryAttr toAttr(mlir::MLIRContext *context) const;

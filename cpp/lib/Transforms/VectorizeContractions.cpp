@@ -7,7 +7,8 @@
 // The contraction kernel is the classic outer-product micro-kernel: an MR x
 // NR block of C lives in MR * NR / lanes vector registers for the whole k
 // loop; each k step loads one row segment of B (contiguous along n),
-// broadcasts MR scalars of A and issues one FMA per register. Where sizes
+// broadcasts MR scalars of A and issues one FMA per register (a constant
+// A or B is read from its panels, see mlc-pack-weights). Where sizes
 // are static, edge tiles are just smaller instances of the same kernel
 // (fewer rows, a masked last vector), chosen at compile time; where they
 // are known only at run time, the leftover rows run as one tile that
@@ -368,7 +369,7 @@ public:
   KernelEmitter(linalg::LinalgOp op, const ContractionPlan &plan, unsigned columnDim,
                 const KernelConfig &config)
       : op(op), plan(plan), columnDim(columnDim), epilogue(findEpilogue(op, columnDim)),
-        initFill(findInitFill(op)), lanes(config.lanes), tileRows(config.rows),
+        initFill(findInitFill(op)), config(config), lanes(config.lanes), tileRows(config.rows),
         tileCols(config.vectors * config.lanes), parallelDim(config.parallelDim),
         elem(getElementTypeOrSelf(op.getDpsInits()[0].getType())),
         vecType(VectorType::get({lanes}, elem)) {}
@@ -379,6 +380,8 @@ public:
     a = op.getDpsInputs()[0];
     bMat = op.getDpsInputs()[1];
     c = op.getDpsInits()[0];
+    aPanels = panels(b, config.panelsA);
+    bPanels = panels(b, config.panelsB);
     ivs.assign(op.getNumLoops(), Value());
     for (Range r : op.createLoopRanges(b, op.getLoc()))
       sizes.push_back(r.size);
@@ -480,6 +483,15 @@ private:
     }
   }
 
+  /// The global `symbol` names (a constant in panels, see KernelConfig),
+  /// or null.
+  Value panels(OpBuilder &b, FlatSymbolRefAttr symbol) {
+    if (!symbol)
+      return {};
+    auto global = SymbolTable::lookupNearestSymbolFrom<memref::GlobalOp>(op, symbol);
+    return memref::GetGlobalOp::create(b, op.getLoc(), global.getType(), symbol.getValue());
+  }
+
   /// Indices into operand `operand` with the m, n and k loops at the given
   /// positions and the outer loops at their induction variables.
   SmallVector<Value> indices(OpBuilder &b, Location loc, unsigned operand, Value m, Value n,
@@ -533,15 +545,25 @@ private:
                                : loadStrided(b, loc, c,
                                              indices(b, loc, 2, rowAt[i], colAt[j], zeroK), 1,
                                              vecType, masks[j]));
+    // A tile's panels start at its first row and column; they are zero
+    // past the edge, so their vectors need no mask.
+    Value aPanel = aPanels ? arith::DivUIOp::create(b, loc, m0, idx(b, loc, tileRows)) : Value();
+    Value bPanel = bPanels ? arith::DivUIOp::create(b, loc, n0, idx(b, loc, tileCols)) : Value();
     auto kLoop = scf::ForOp::create(
         b, loc, zeroK, value(b, loc, sizes[plan.k]), idx(b, loc, 1), acc,
         [&](OpBuilder &kb, Location, Value k, ValueRange carried) {
           SmallVector<Value> bRow, next;
           for (int64_t j = 0; j < vecs; ++j)
-            bRow.push_back(loadStrided(kb, loc, bMat, indices(kb, loc, 1, m0, colAt[j], k), 1,
-                                       vecType, masks[j]));
+            bRow.push_back(
+                bPanels ? vector::LoadOp::create(kb, loc, vecType, bPanels,
+                                                 ValueRange{bPanel, k, idx(kb, loc, j * lanes)})
+                        : loadStrided(kb, loc, bMat, indices(kb, loc, 1, m0, colAt[j], k), 1,
+                                      vecType, masks[j]));
           for (int64_t i = 0; i < rows; ++i) {
-            Value s = memref::LoadOp::create(kb, loc, a, indices(kb, loc, 0, rowAt[i], n0, k));
+            Value s = aPanels ? memref::LoadOp::create(kb, loc, aPanels,
+                                                       ValueRange{aPanel, k, idx(kb, loc, i)})
+                              : memref::LoadOp::create(kb, loc, a,
+                                                       indices(kb, loc, 0, rowAt[i], n0, k));
             Value splat = vector::BroadcastOp::create(kb, loc, vecType, s);
             for (int64_t j = 0; j < vecs; ++j)
               next.push_back(
@@ -562,6 +584,7 @@ private:
   unsigned columnDim; // the dim of C that the vectors run along
   linalg::GenericOp epilogue;
   linalg::FillOp initFill; // the fill of C just before, if any
+  const KernelConfig &config;
   unsigned lanes, tileRows, tileCols;
   std::optional<unsigned> parallelDim; // the loop to run in parallel
   Type elem;
@@ -569,6 +592,7 @@ private:
   SmallVector<Value> ivs;
   SmallVector<OpFoldResult> sizes; // loop sizes, constant or read at run time
   Value a, bMat, c;
+  Value aPanels, bPanels; // the constant A and B in panels, if packed
 };
 
 //===----------------------------------------------------------------------===//
