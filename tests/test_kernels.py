@@ -49,7 +49,7 @@ def mobile_block():
 
 
 def torch_mlp(batch):
-    model, x = mlp(batch, sizes=(64, 96, 10), torch_layout=True)
+    model, x = mlp(batch, sizes=(64, 100, 10), torch_layout=True)
     return model, {"x": x}
 
 
@@ -108,6 +108,26 @@ def test_kernels_follow_the_target(tmp_path, target):
     lanes = int(re.search(r"\d+", vector).group())
     assert widths <= {vector, f"vector<{2 * lanes}xf32>"}, widths
     assert vector in widths
+
+
+def test_linear_weights_are_packed(tmp_path):
+    """A linear layer's constant weights are laid out at compile time in
+    panels of the kernel's tile (for AVX2 and 3 rows, 3 vectors of 8: 24
+    columns), the last one zero-padded (100 = 4 x 24 + 4), and only that
+    copy is kept; the results hold with both the full and the partial
+    panels."""
+    from onnx_mlc.compiler import Options, compile_to
+
+    model, feeds = torch_mlp(3)
+    options = Options(opt_level=3, target="x86_64-unknown-linux-gnu", cpu="haswell",
+                      features="+avx2,+fma")
+    out = tmp_path / "model.mlir"
+    compile_to(model, "mlir", options, str(out))
+    text = out.read_text()
+    # The 64 -> 100 layer's B is 64 x 100: 5 panels of 64 x 24.
+    assert re.search(r"@__constant_64x100xf32\w*_panels24\(.*tensor<5x64x24xf32>", text)
+    assert not re.search(r"@__constant_64x100xf32(_\d+)?\(", text)
+    check_against_ort(model, feeds, opt_level=3, rtol=1e-4, atol=1e-4)
 
 
 def test_target_features_are_checked():

@@ -62,6 +62,8 @@ std::optional<ContractionPlan> planContraction(linalg::LinalgOp op) {
 }
 
 memref::GlobalOp constantGlobal(Value v) {
+  while (isa_and_nonnull<memref::CollapseShapeOp, memref::ExpandShapeOp>(v.getDefiningOp()))
+    v = v.getDefiningOp()->getOperand(0);
   auto get = v.getDefiningOp<memref::GetGlobalOp>();
   if (!get)
     return {};
@@ -210,8 +212,6 @@ DictionaryAttr KernelConfig::toAttr(MLIRContext *context) const {
                                          b.getNamedAttr("vectors", b.getI64IntegerAttr(vectors))};
   if (parallelDim)
     entries.push_back(b.getNamedAttr("parallel_dim", b.getI64IntegerAttr(*parallelDim)));
-  if (panelsA)
-    entries.push_back(b.getNamedAttr("panels_a", panelsA));
   if (panelsB)
     entries.push_back(b.getNamedAttr("panels_b", panelsB));
   return b.getDictionaryAttr(entries);
@@ -232,7 +232,6 @@ std::optional<KernelConfig> KernelConfig::of(Operation *op) {
   if (!lanes || !rows || !vectors)
     return std::nullopt;
   return KernelConfig{*lanes, *rows, *vectors, get("parallel_dim", 0),
-                      dict.getAs<FlatSymbolRefAttr>("panels_a"),
                       dict.getAs<FlatSymbolRefAttr>("panels_b")};
 }
 

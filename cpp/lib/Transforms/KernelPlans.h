@@ -58,7 +58,7 @@ struct CopyPlan {
 std::optional<CopyPlan> planCopy(mlir::linalg::LinalgOp op);
 
 /// The constant global that `v` reads: a memref.get_global of a constant
-/// memref.global with a dense value; or null.
+/// memref.global with a dense value, or a reshape of one; or null.
 mlir::memref::GlobalOp constantGlobal(mlir::Value v);
 
 /// Whether every op of `body` is an elementwise op on scalars (or a
@@ -76,11 +76,11 @@ struct KernelConfig {
   /// The loop (linalg iteration dim) that runs on the thread pool, if any:
   /// for a contraction's m and n dims, the loop over their tiles.
   std::optional<unsigned> parallelDim;
-  /// A contraction's constant A or B as mlc-pack-weights laid it out for
-  /// this tile, in panels: A[m][k] at [m / rows][k][m % rows], B[k][n] at
-  /// [n / (vectors * lanes)][k][n % (vectors * lanes)], zeros past the
-  /// edge. The kernel then reads each tile's operand contiguously.
-  mlir::FlatSymbolRefAttr panelsA, panelsB;
+  /// A contraction's constant B as mlc-pack-weights laid it out for this
+  /// tile, in panels: B[k][n] at [n / NR][k][n % NR], NR = vectors * lanes,
+  /// zeros past the last column. The kernel reads each tile's B
+  /// contiguously.
+  mlir::FlatSymbolRefAttr panelsB;
 
   static constexpr llvm::StringLiteral kAttrName = "mlc.kernel_config";
   mlir::DictionaryAttr toAttr(mlir::MLIRContext *context) const;

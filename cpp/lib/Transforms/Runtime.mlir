@@ -27,6 +27,7 @@ module {
   llvm.func @getenv(!llvm.ptr) -> !llvm.ptr
   llvm.func @atoi(!llvm.ptr) -> i32
   llvm.func @aligned_alloc(i64, i64) -> !llvm.ptr
+  llvm.func @madvise(!llvm.ptr, i64, i32) -> i32
   llvm.func @free(!llvm.ptr)
 
   // The task being run.
@@ -433,12 +434,27 @@ module {
     %have = llvm.icmp "ne" %old, %null : !llvm.ptr
     llvm.cond_br %have, ^done(%old : !llvm.ptr), ^fresh
   ^fresh:
-    %c63 = llvm.mlir.constant(63 : i64) : i64
+    // From 4 MiB on, the workspace is aligned to 2 MiB and asked to be
+    // backed by huge pages: the kernels read their operands with large
+    // strides, and with 4 KiB pages each row of a panel is a TLB miss.
+    %c1 = llvm.mlir.constant(1 : i64) : i64
     %c64 = llvm.mlir.constant(64 : i64) : i64
-    %mask = llvm.mlir.constant(-64 : i64) : i64
-    %up = llvm.add %size, %c63 : i64
-    %rounded = llvm.and %up, %mask : i64
-    %block = llvm.call @aligned_alloc(%c64, %rounded) : (i64, i64) -> !llvm.ptr
+    %huge = llvm.mlir.constant(2097152 : i64) : i64
+    %large = llvm.mlir.constant(4194304 : i64) : i64
+    %isLarge = llvm.icmp "uge" %size, %large : i64
+    %align = llvm.select %isLarge, %huge, %c64 : i1, i64
+    %alignLess = llvm.sub %align, %c1 : i64
+    %up = llvm.add %size, %alignLess : i64
+    %mask = llvm.sub %c1, %align : i64
+    %maskAll = llvm.sub %mask, %c1 : i64
+    %rounded = llvm.and %up, %maskAll : i64
+    %block = llvm.call @aligned_alloc(%align, %rounded) : (i64, i64) -> !llvm.ptr
+    %got = llvm.icmp "ne" %block, %null : !llvm.ptr
+    %advise = llvm.and %got, %isLarge : i1
+    llvm.cond_br %advise, ^huge, ^done(%block : !llvm.ptr)
+  ^huge:
+    %madvHugepage = llvm.mlir.constant(14 : i32) : i32
+    %ignored = llvm.call @madvise(%block, %rounded, %madvHugepage) : (!llvm.ptr, i64, i32) -> i32
     llvm.br ^done(%block : !llvm.ptr)
   ^done(%r: !llvm.ptr):
     llvm.return %r : !llvm.ptr

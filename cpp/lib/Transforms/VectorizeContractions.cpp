@@ -7,8 +7,8 @@
 // The contraction kernel is the classic outer-product micro-kernel: an MR x
 // NR block of C lives in MR * NR / lanes vector registers for the whole k
 // loop; each k step loads one row segment of B (contiguous along n),
-// broadcasts MR scalars of A and issues one FMA per register (a constant
-// A or B is read from its panels, see mlc-pack-weights). Where sizes
+// broadcasts MR scalars of A and issues one FMA per register (a constant B
+// is read from its panels, see mlc-pack-weights). Where sizes
 // are static, edge tiles are just smaller instances of the same kernel
 // (fewer rows, a masked last vector), chosen at compile time; where they
 // are known only at run time, the leftover rows run as one tile that
@@ -380,7 +380,6 @@ public:
     a = op.getDpsInputs()[0];
     bMat = op.getDpsInputs()[1];
     c = op.getDpsInits()[0];
-    aPanels = panels(b, config.panelsA);
     bPanels = panels(b, config.panelsB);
     ivs.assign(op.getNumLoops(), Value());
     for (Range r : op.createLoopRanges(b, op.getLoc()))
@@ -545,9 +544,8 @@ private:
                                : loadStrided(b, loc, c,
                                              indices(b, loc, 2, rowAt[i], colAt[j], zeroK), 1,
                                              vecType, masks[j]));
-    // A tile's panels start at its first row and column; they are zero
-    // past the edge, so their vectors need no mask.
-    Value aPanel = aPanels ? arith::DivUIOp::create(b, loc, m0, idx(b, loc, tileRows)) : Value();
+    // A tile's panel of B starts at its first column; it is zero past the
+    // edge, so its vectors need no mask.
     Value bPanel = bPanels ? arith::DivUIOp::create(b, loc, n0, idx(b, loc, tileCols)) : Value();
     auto kLoop = scf::ForOp::create(
         b, loc, zeroK, value(b, loc, sizes[plan.k]), idx(b, loc, 1), acc,
@@ -560,10 +558,7 @@ private:
                         : loadStrided(kb, loc, bMat, indices(kb, loc, 1, m0, colAt[j], k), 1,
                                       vecType, masks[j]));
           for (int64_t i = 0; i < rows; ++i) {
-            Value s = aPanels ? memref::LoadOp::create(kb, loc, aPanels,
-                                                       ValueRange{aPanel, k, idx(kb, loc, i)})
-                              : memref::LoadOp::create(kb, loc, a,
-                                                       indices(kb, loc, 0, rowAt[i], n0, k));
+            Value s = memref::LoadOp::create(kb, loc, a, indices(kb, loc, 0, rowAt[i], n0, k));
             Value splat = vector::BroadcastOp::create(kb, loc, vecType, s);
             for (int64_t j = 0; j < vecs; ++j)
               next.push_back(
@@ -592,7 +587,7 @@ private:
   SmallVector<Value> ivs;
   SmallVector<OpFoldResult> sizes; // loop sizes, constant or read at run time
   Value a, bMat, c;
-  Value aPanels, bPanels; // the constant A and B in panels, if packed
+  Value bPanels; // the constant B in panels, if packed
 };
 
 //===----------------------------------------------------------------------===//

@@ -195,24 +195,25 @@ def ConfigureKernelsPass : Pass<"mlc-configure-kernels", "mlir::func::FuncOp"> {
 }
 
 def PackWeightsPass : Pass<"mlc-pack-weights", "mlir::ModuleOp"> {
-  let summary = "Lay out constant contraction operands in the kernel's panels";
+  let summary = "Lay out constant B operands of contractions in the kernel's panels";
   let description = [{
     For each contraction that `mlc-configure-kernels` configured, a
-    constant A indexed by `(m, k)` or B indexed by `(k, n)` (a 2-D constant
-    `memref.global`) that spans more than one tile is copied, at compile
-    time, into panels of the tile's size: A as `[M / rows][K][rows]`, B as
-    `[N / NR][K][NR]` with `NR = vectors * lanes`, zeros past the edge. The
-    copy is a new private constant global, shared by every kernel with the
-    same weight and tile, named in the configuration as `panels_a` or
-    `panels_b`; `mlc-vectorize-contractions` reads it instead of the
-    original, so that each tile's operand is contiguous, k after k. A B
-    whose rows are a power of two apart otherwise maps every k to the
-    same cache sets and is fetched again for every tile of rows.
+    constant B (a `memref.global`, possibly reshaped) indexed by `(k, n)`
+    after any leading dims of size 1, that spans more than one tile, is
+    copied at compile time into panels of the tile's width: `[N / NR][K][NR]`
+    with `NR = vectors * lanes`, zeros past the last column. The copy is a
+    new private constant global, shared by every kernel with the same
+    weight and tile, named in the configuration as `panels_b`;
+    `mlc-vectorize-contractions` reads it instead of the original, so that
+    each tile's B is contiguous, k after k. Read in place, B's rows lie a
+    row apart, and rows a power of two apart map every k to the same cache
+    sets: the panel is fetched again for every tile of rows. A constant A
+    stays as it is (measured slower in panels).
     ```mlir
     // after, for tiles of 8 x 32:
-    memref.global "private" constant @w_panels1x32 : memref<32x784x32xf32> = ...
+    memref.global "private" constant @w_panels32 : memref<32x784x32xf32> = ...
     linalg.matmul {mlc.kernel_config = {lanes = 16 : i64,
-                   panels_b = @w_panels1x32, rows = 8 : i64, vectors = 2 : i64}}
+                   panels_b = @w_panels32, rows = 8 : i64, vectors = 2 : i64}}
     ```
     The original global goes once nothing reads it (`symbol-dce`).
   }];
@@ -232,7 +233,7 @@ def VectorizeContractionsPass
     Edge tiles use a smaller MR and masked loads and stores, so any static
     shape is handled. Only ops that `mlc-configure-kernels` configured are
     rewritten, with the vector length, tile and parallel loop it chose,
-    reading a constant A or B from the panels `mlc-pack-weights` made.
+    reading a constant B from the panels `mlc-pack-weights` made.
     A fill of C with zeros right before the contraction becomes zeroed
     accumulators. An elementwise generic that immediately follows and
     updates the result in place (a fused bias and activation; its other
