@@ -79,6 +79,7 @@ class CompiledModel:
         self._input_index = {t.name: i for i, t in enumerate(self.inputs)}
         self._per_thread = threading.local()  # see _descriptors
         self._has_dim_names = [any(t.dim_names) for t in self.inputs]
+        self._static_outputs = [t.shape if t.is_static else None for t in self.outputs]
         # Profile builds export counters; see onnx_mlc/profile.py.
         self.profile = None
         if hasattr(self._lib, f"{prefix}_profile_size"):
@@ -192,23 +193,27 @@ class CompiledModel:
             # address will do, nothing is read.
             d.data = a.ctypes.data or ctypes.addressof(shape)
         results, given = [], []
-        for d, shape, info in zip(out_descs, out_shapes, self.outputs):
-            if info.is_static:
-                array = _new_array(info.shape, info.dtype, info.name)
-                results.append(array)
-                shape[:len(info.shape)] = info.shape
-                d.data = array.ctypes.data if array.size else None
+        for d, shape, info, static in zip(out_descs, out_shapes, self.outputs, self._static_outputs):
+            if static is None:
+                address = None  # allocated by the library
+                results.append(None)
             else:
-                results.append(None)  # allocated by the library
-                d.data = None
-            given.append(d.data)
-        run = lambda: self._run(in_descs, len(inputs), out_descs, len(self.outputs))  # noqa: E731
-        code = self.profile.timed(run) if self.profile else run()
+                array = _new_array(static, info.dtype, info.name)
+                results.append(array)
+                shape[:len(static)] = static
+                address = array.ctypes.data if array.size else None
+            d.data = address
+            given.append(address)
+        if self.profile:
+            code = self.profile.timed(
+                lambda: self._run(in_descs, len(inputs), out_descs, len(self.outputs)))
+        else:
+            code = self._run(in_descs, len(inputs), out_descs, len(self.outputs))
         if code != 0:
             raise InputError(f"the compiled model rejected its inputs: "
                              f"{self._message(code).decode()} (status {code})")
-        for i, (d, info) in enumerate(zip(out_descs, self.outputs)):
-            if results[i] is None or (d.data and d.data != given[i]):
+        for i, (d, info, address) in enumerate(zip(out_descs, self.outputs, given)):
+            if address is None or d.data != address:  # the library's buffer
                 shape = tuple(d.shape[k] for k in range(d.rank))
                 results[i] = self._take(d.data, shape, info.dtype, info.name)
         return results
