@@ -329,12 +329,16 @@ void storeMasked(OpBuilder &b, Location loc, Value v, Value base, ValueRange at,
     vector::StoreOp::create(b, loc, v, base, at);
 }
 
-/// The fill of the kernel's init buffer right before it (zeros before a
-/// product, see buildConvolution; -inf before a max pool): the
-/// accumulators can start at the filled value instead of reading the
+/// The fill of the kernel's init buffer before it, with nothing between but
+/// ops that touch no memory (views, index arithmetic) and the ops `skipped`
+/// (zeros before a product, see buildConvolution; -inf before a max pool):
+/// the accumulators can start at the filled value instead of reading the
 /// buffer, and the fill goes.
-linalg::FillOp findInitFill(linalg::LinalgOp op) {
-  auto fill = dyn_cast_or_null<linalg::FillOp>(op->getPrevNode());
+linalg::FillOp findInitFill(linalg::LinalgOp op, ArrayRef<Operation *> skipped = {}) {
+  Operation *previous = op->getPrevNode();
+  while (previous && (llvm::is_contained(skipped, previous) || isMemoryEffectFree(previous)))
+    previous = previous->getPrevNode();
+  auto fill = dyn_cast_or_null<linalg::FillOp>(previous);
   if (!fill || fill.getOutputs()[0] != op.getDpsInits()[0])
     return {};
   return fill;
@@ -672,7 +676,9 @@ std::optional<Padding> findPadding(linalg::GenericOp window) {
 class WindowEmitter {
 public:
   WindowEmitter(linalg::GenericOp op, WindowPlan plan, const KernelConfig &config)
-      : op(op), plan(plan), epilogue(findEpilogue(op, kColumnDim)), initFill(findInitFill(op)),
+      : op(op), plan(plan), epilogue(findEpilogue(op, kColumnDim)), padding(findPadding(op)),
+        initFill(findInitFill(op, padding ? ArrayRef(padding->producers)
+                                          : ArrayRef<Operation *>())),
         lanes(config.lanes),
         parallel(config.parallelDim == plan.c),
         vecType(VectorType::get({lanes}, Float32Type::get(op.getContext()))) {}
@@ -682,7 +688,6 @@ public:
     Location loc = op.getLoc();
     x = op.getDpsInputs()[0];
     out = op.getDpsInits()[0];
-    padding = findPadding(op);
     if (padding) {
       x = padding->source;
       height = memref::DimOp::create(b, loc, x, 2);
@@ -792,6 +797,7 @@ private:
   linalg::GenericOp op;
   WindowPlan plan;
   linalg::GenericOp epilogue;
+  std::optional<Padding> padding; // the padding folded into the reads, if any
   linalg::FillOp initFill; // the fill of the output just before, if any
   unsigned lanes;
   bool parallel; // channels on the thread pool
@@ -799,7 +805,6 @@ private:
   SmallVector<OpFoldResult> sizes; // loop sizes, by loop dim
   SmallVector<Value> ivs;          // the loops' current values, by loop dim
   Value x, out;
-  std::optional<Padding> padding; // the padding folded into the reads, if any
   Value height, width;            // the unpadded input's, with padding
 };
 
