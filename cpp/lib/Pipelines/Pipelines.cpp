@@ -49,7 +49,9 @@ void buildLowerToMemRefPipeline(OpPassManager &pm, const PipelineOptions &option
     // Fusion reads the sizes of the ops it merges afresh.
     pm.addNestedPass<func::FuncOp>(createScalarizeSmallTensorsPass());
   }
-  addUpstream(pm, "func.func(canonicalize,cse),eliminate-empty-tensors,"
+  addUpstream(pm, "func.func(canonicalize,cse)");
+  pm.addNestedPass<func::FuncOp>(createUnshareFillsPass());
+  addUpstream(pm, "eliminate-empty-tensors,"
                   "one-shot-bufferize{allow-return-allocs-from-loops bufferize-function-boundaries "
                   "function-boundary-type-conversion=identity-layout-map}");
   // Static outputs become the caller's buffers, then failed checks return

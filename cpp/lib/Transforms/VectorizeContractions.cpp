@@ -258,8 +258,9 @@ Value insideMask(OpBuilder &b, Location loc, Value positions, const Bounds &boun
     return arith::CmpIOp::create(b, loc, p, positions,
                                  vector::BroadcastOp::create(b, loc, type, bound));
   };
-  Value inside = arith::AndIOp::create(b, loc, compare(arith::CmpIPredicate::sge, idx(b, loc, 0)),
-                                       compare(arith::CmpIPredicate::slt, bounds.width));
+  Value right = compare(arith::CmpIPredicate::sge, idx(b, loc, 0));
+  Value left = compare(arith::CmpIPredicate::slt, bounds.width);
+  Value inside = arith::AndIOp::create(b, loc, right, left);
   inside = arith::AndIOp::create(b, loc, inside,
                                  vector::BroadcastOp::create(b, loc, maskType, bounds.rowInside));
   return mask ? arith::AndIOp::create(b, loc, inside, mask).getResult() : inside;
@@ -753,39 +754,54 @@ private:
                          : loadStrided(b, loc, out, outAt, 1, vecType, mask);
     Value rowBase = scaled(b, loc, oh, plan.strides[0]);
     Value colBase = scaled(b, loc, ow0, plan.strides[1]);
-    auto kh = scf::ForOp::create(
-        b, loc, idx(b, loc, 0), value(b, loc, sizes[plan.kh]), idx(b, loc, 1), ValueRange{acc},
-        [&](OpBuilder &hb, Location, Value i, ValueRange accH) {
-          ivs[plan.kh] = i;
-          Value row =
-              arith::AddIOp::create(hb, loc, rowBase, scaled(hb, loc, i, plan.dilations[0]));
-          // Reading the unpadded source: rows outside it read only padding
-          // (and a row inside it, to keep the address near the buffer).
-          std::optional<Bounds> bounds;
-          if (padding) {
-            row = arith::SubIOp::create(hb, loc, row, idx(hb, loc, padding->top));
-            Value inside = arith::AndIOp::create(
-                hb, loc,
-                arith::CmpIOp::create(hb, loc, arith::CmpIPredicate::sge, row, idx(hb, loc, 0)),
-                arith::CmpIOp::create(hb, loc, arith::CmpIPredicate::slt, row, height));
-            row = arith::SelectOp::create(hb, loc, inside, row, idx(hb, loc, 0));
-            bounds = Bounds{width, inside, padding->pad};
-          }
-          auto kw = scf::ForOp::create(
-              hb, loc, idx(hb, loc, 0), value(hb, loc, sizes[plan.kw]), idx(hb, loc, 1), accH,
-              [&](OpBuilder &wb, Location, Value j, ValueRange accW) {
-                ivs[plan.kw] = j;
-                Value col =
-                    arith::AddIOp::create(wb, loc, colBase, scaled(wb, loc, j, plan.dilations[1]));
-                if (padding)
-                  col = arith::SubIOp::create(wb, loc, col, idx(wb, loc, padding->left));
-                Value in = loadStrided(wb, loc, x, ValueRange{n, c, row, col}, plan.strides[1],
-                                       vecType, mask, bounds ? &*bounds : nullptr);
-                scf::YieldOp::create(wb, loc, ValueRange{combine(wb, loc, in, accW[0])});
-              });
-          scf::YieldOp::create(hb, loc, kw.getResults());
-        });
-    Value result = kh.getResult(0);
+    // The taps of the window's row i combined into acc.
+    auto rowOfTaps = [&](OpBuilder &hb, Value i, Value acc) -> Value {
+      ivs[plan.kh] = i;
+      Value row = arith::AddIOp::create(hb, loc, rowBase, scaled(hb, loc, i, plan.dilations[0]));
+      // Reading the unpadded source: rows outside it read only padding
+      // (and a row inside it, to keep the address near the buffer).
+      std::optional<Bounds> bounds;
+      if (padding) {
+        row = arith::SubIOp::create(hb, loc, row, idx(hb, loc, padding->top));
+        Value above = arith::CmpIOp::create(hb, loc, arith::CmpIPredicate::sge, row,
+                                            idx(hb, loc, 0));
+        Value below = arith::CmpIOp::create(hb, loc, arith::CmpIPredicate::slt, row, height);
+        Value inside = arith::AndIOp::create(hb, loc, above, below);
+        row = arith::SelectOp::create(hb, loc, inside, row, idx(hb, loc, 0));
+        bounds = Bounds{width, inside, padding->pad};
+      }
+      auto kw = scf::ForOp::create(
+          hb, loc, idx(hb, loc, 0), value(hb, loc, sizes[plan.kw]), idx(hb, loc, 1),
+          ValueRange{acc}, [&](OpBuilder &wb, Location, Value j, ValueRange accW) {
+            ivs[plan.kw] = j;
+            Value col =
+                arith::AddIOp::create(wb, loc, colBase, scaled(wb, loc, j, plan.dilations[1]));
+            if (padding)
+              col = arith::SubIOp::create(wb, loc, col, idx(wb, loc, padding->left));
+            Value in = loadStrided(wb, loc, x, ValueRange{n, c, row, col}, plan.strides[1],
+                                   vecType, mask, bounds ? &*bounds : nullptr);
+            scf::YieldOp::create(wb, loc, ValueRange{combine(wb, loc, in, accW[0])});
+          });
+      return kw.getResult(0);
+    };
+    Value result;
+    std::optional<int64_t> rows = getConstantIntValue(sizes[plan.kh]);
+    if (plan.multiplyAdd && rows && *rows > 1 && *rows <= kMaxRowSums) {
+      // A sum per row of the window, added up at the end: the rows' FMAs
+      // are independent chains, not one chain of every tap.
+      Value zero = arith::ConstantOp::create(b, loc, b.getZeroAttr(vecType));
+      for (int64_t i = 0; i < *rows; ++i) {
+        Value sum = rowOfTaps(b, idx(b, loc, i), i == 0 ? acc : zero);
+        result = i == 0 ? sum : arith::AddFOp::create(b, loc, result, sum).getResult();
+      }
+    } else {
+      auto kh = scf::ForOp::create(
+          b, loc, idx(b, loc, 0), value(b, loc, sizes[plan.kh]), idx(b, loc, 1),
+          ValueRange{acc}, [&](OpBuilder &hb, Location, Value i, ValueRange accH) {
+            scf::YieldOp::create(hb, loc, ValueRange{rowOfTaps(hb, i, accH[0])});
+          });
+      result = kh.getResult(0);
+    }
     if (epilogue)
       result = applyEpilogueTo(b, loc, epilogue, kColumnDim, result, lanes, outAt, mask);
     storeMasked(b, loc, result, out, outAt, mask);
@@ -793,6 +809,8 @@ private:
 
   /// The output's dim the vectors run along (NCHW's W).
   static constexpr unsigned kColumnDim = 3;
+  /// Convolution windows of up to this many rows get a sum per row.
+  static constexpr int64_t kMaxRowSums = 7;
 
   linalg::GenericOp op;
   WindowPlan plan;

@@ -106,6 +106,31 @@ def FuseElementwisePass : Pass<"mlc-fuse-elementwise", "mlir::func::FuncOp"> {
   let dependentDialects = ["mlir::linalg::LinalgDialect"];
 }
 
+def UnshareFillsPass : Pass<"mlc-unshare-fills", "mlir::func::FuncOp"> {
+  let summary = "Give each op that writes into a filled tensor a fill of its own";
+  let description = [{
+    Products and convolutions accumulate into a tensor filled with zeros
+    (their destination). CSE merges the fills of equal shapes, and one-shot
+    bufferization must then copy the shared filled buffer into a fresh one
+    for every op but one: a fill, then a copy per op, where one fill of the
+    op's own buffer would do (and the vector kernels turn that fill into
+    their accumulators' start, `mlc-vectorize-contractions`). This pass
+    runs after the last CSE before bufferization and gives every further
+    destination use of a `linalg.fill` result a clone of the fill (and of
+    its `tensor.empty`), right before that use.
+    ```mlir
+    // before
+    %f = linalg.fill ins(%zero : f32) outs(%e : tensor<8x8xf32>) -> tensor<8x8xf32>
+    %a = linalg.matmul ins(...) outs(%f : tensor<8x8xf32>) -> tensor<8x8xf32>
+    %b = linalg.matmul ins(...) outs(%f : tensor<8x8xf32>) -> tensor<8x8xf32>
+    // after: %b gets its own fill
+    %e2 = tensor.empty() : tensor<8x8xf32>
+    %f2 = linalg.fill ins(%zero : f32) outs(%e2 : tensor<8x8xf32>) -> tensor<8x8xf32>
+    %b = linalg.matmul ins(...) outs(%f2 : tensor<8x8xf32>) -> tensor<8x8xf32>
+    ```
+  }];
+}
+
 def ScalarizeSmallTensorsPass
     : Pass<"mlc-scalarize-small-tensors", "mlir::func::FuncOp"> {
   let summary = "Compute small static tensors as scalars";
