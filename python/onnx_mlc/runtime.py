@@ -213,7 +213,7 @@ class CompiledModel:
             raise InputError(f"the compiled model rejected its inputs: "
                              f"{self._message(code).decode()} (status {code})")
         for i, (d, info, address) in enumerate(zip(out_descs, self.outputs, given)):
-            if address is None or d.data != address:  # the library's buffer
+            if results[i] is None or (d.data and d.data != address):  # the library's buffer
                 shape = tuple(d.shape[k] for k in range(d.rank))
                 results[i] = self._take(d.data, shape, info.dtype, info.name)
         return results

@@ -9,12 +9,8 @@
 
 using namespace mlir;
 
-namespace {
-
-/// The bytes of `value` in memory order, or nothing when they cannot be
-/// had (a bit-packed i1 tensor, a released resource, a non-dense attribute).
-/// Splats are expanded into `storage`.
-std::optional<ArrayRef<char>> rawBytes(Attribute value, std::vector<char> &storage) {
+std::optional<ArrayRef<char>> onnx_mlc::denseBytes(Attribute value,
+                                                   std::vector<char> &storage) {
   if (auto dense = dyn_cast<DenseIntOrFPElementsAttr>(value)) {
     Type elem = dense.getElementType();
     if (!elem.isIntOrFloat() || elem.getIntOrFloatBitWidth() % 8 != 0)
@@ -39,8 +35,6 @@ std::optional<ArrayRef<char>> rawBytes(Attribute value, std::vector<char> &stora
   return std::nullopt;
 }
 
-} // namespace
-
 LogicalResult onnx_mlc::externalizeConstants(ModuleOp module, StringRef prefix,
                                              uint64_t minBytes, ConstantSink sink) {
   MLIRContext *ctx = module.getContext();
@@ -50,7 +44,7 @@ LogicalResult onnx_mlc::externalizeConstants(ModuleOp module, StringRef prefix,
     if (!global.getConstant() || !global.getValueAttr())
       continue;
     std::vector<char> storage;
-    std::optional<ArrayRef<char>> data = rawBytes(global.getValueAttr(), storage);
+    std::optional<ArrayRef<char>> data = denseBytes(global.getValueAttr(), storage);
     if (!data) {
       complete = complete && !isa<DenseResourceElementsAttr>(global.getValueAttr());
       continue;

@@ -15,6 +15,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "KernelPlans.h"
+#include "onnx_mlc/Target/ExternalConstants.h"
 #include "onnx_mlc/Transforms/Passes.h"
 
 #include "mlir/IR/BuiltinOps.h"
@@ -32,18 +33,6 @@ using namespace onnx_mlc;
 
 namespace {
 
-/// The bytes of a constant global's value in memory order; none for a
-/// splat (nothing to gain) or a released resource.
-std::optional<ArrayRef<char>> valueBytes(memref::GlobalOp global) {
-  Attribute value = *global.getInitialValue();
-  if (auto dense = dyn_cast<DenseIntOrFPElementsAttr>(value))
-    return dense.isSplat() ? std::nullopt : std::optional(dense.getRawData());
-  if (auto resource = dyn_cast<DenseResourceElementsAttr>(value))
-    if (AsmResourceBlob *blob = resource.getRawHandle().getBlob())
-      return blob->getData();
-  return std::nullopt;
-}
-
 /// The global holding `global`'s value, a `rows` x `cols` matrix, in
 /// panels of `width` columns: [p][i][w] holds [i][p * width + w], zero past
 /// the last column. Made once per width.
@@ -52,8 +41,13 @@ memref::GlobalOp panelsOf(memref::GlobalOp global, int64_t rows, int64_t cols, i
   std::string name = (global.getSymName() + "_panels" + Twine(width)).str();
   if (auto existing = symbols.lookup<memref::GlobalOp>(name))
     return existing;
+  Attribute value = *global.getInitialValue();
+  auto dense = dyn_cast<DenseElementsAttr>(value);
+  if (dense && dense.isSplat()) // nothing to gain
+    return {};
   Type elemType = global.getType().getElementType();
-  std::optional<ArrayRef<char>> bytes = valueBytes(global);
+  std::vector<char> unused; // denseBytes expands splats there; they are skipped above
+  std::optional<ArrayRef<char>> bytes = denseBytes(value, unused);
   unsigned bits = elemType.getIntOrFloatBitWidth();
   if (!bytes || bits % 8 != 0 || (int64_t)bytes->size() != rows * cols * bits / 8)
     return {};
@@ -66,13 +60,13 @@ memref::GlobalOp panelsOf(memref::GlobalOp global, int64_t rows, int64_t cols, i
                   count * elem);
     }
   SmallVector<int64_t> shape{panels, rows, width};
-  Attribute value = DenseResourceElementsAttr::get(
+  Attribute panelsValue = DenseResourceElementsAttr::get(
       RankedTensorType::get(shape, elemType), "packed_panels",
       HeapAsmResourceBlob::allocateAndCopyWithAlign(packed, alignof(std::max_align_t)));
   OpBuilder b(global);
   b.setInsertionPointAfter(global);
   auto panelsGlobal = memref::GlobalOp::create(b, global.getLoc(), name, b.getStringAttr("private"),
-                                               MemRefType::get(shape, elemType), value,
+                                               MemRefType::get(shape, elemType), panelsValue,
                                                /*constant=*/true, b.getI64IntegerAttr(64));
   symbols.insert(panelsGlobal);
   return panelsGlobal;

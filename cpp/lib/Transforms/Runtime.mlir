@@ -437,6 +437,7 @@ module {
     // From 4 MiB on, the workspace is aligned to 2 MiB and asked to be
     // backed by huge pages: the kernels read their operands with large
     // strides, and with 4 KiB pages each row of a panel is a TLB miss.
+    %c0 = llvm.mlir.constant(0 : i64) : i64
     %c1 = llvm.mlir.constant(1 : i64) : i64
     %c64 = llvm.mlir.constant(64 : i64) : i64
     %huge = llvm.mlir.constant(2097152 : i64) : i64
@@ -445,9 +446,8 @@ module {
     %align = llvm.select %isLarge, %huge, %c64 : i1, i64
     %alignLess = llvm.sub %align, %c1 : i64
     %up = llvm.add %size, %alignLess : i64
-    %mask = llvm.sub %c1, %align : i64
-    %maskAll = llvm.sub %mask, %c1 : i64
-    %rounded = llvm.and %up, %maskAll : i64
+    %mask = llvm.sub %c0, %align : i64
+    %rounded = llvm.and %up, %mask : i64
     %block = llvm.call @aligned_alloc(%align, %rounded) : (i64, i64) -> !llvm.ptr
     %got = llvm.icmp "ne" %block, %null : !llvm.ptr
     %advise = llvm.and %got, %isLarge : i1

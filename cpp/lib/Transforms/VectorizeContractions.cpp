@@ -258,9 +258,9 @@ Value insideMask(OpBuilder &b, Location loc, Value positions, const Bounds &boun
     return arith::CmpIOp::create(b, loc, p, positions,
                                  vector::BroadcastOp::create(b, loc, type, bound));
   };
-  Value right = compare(arith::CmpIPredicate::sge, idx(b, loc, 0));
-  Value left = compare(arith::CmpIPredicate::slt, bounds.width);
-  Value inside = arith::AndIOp::create(b, loc, right, left);
+  Value fromStart = compare(arith::CmpIPredicate::sge, idx(b, loc, 0));
+  Value beforeEnd = compare(arith::CmpIPredicate::slt, bounds.width);
+  Value inside = arith::AndIOp::create(b, loc, fromStart, beforeEnd);
   inside = arith::AndIOp::create(b, loc, inside,
                                  vector::BroadcastOp::create(b, loc, maskType, bounds.rowInside));
   return mask ? arith::AndIOp::create(b, loc, inside, mask).getResult() : inside;
@@ -374,7 +374,8 @@ public:
   KernelEmitter(linalg::LinalgOp op, const ContractionPlan &plan, unsigned columnDim,
                 const KernelConfig &config)
       : op(op), plan(plan), columnDim(columnDim), epilogue(findEpilogue(op, columnDim)),
-        initFill(findInitFill(op)), config(config), lanes(config.lanes), tileRows(config.rows),
+        initFill(findInitFill(op)), panelsB(config.panelsB), lanes(config.lanes),
+        tileRows(config.rows),
         tileCols(config.vectors * config.lanes), parallelDim(config.parallelDim),
         elem(getElementTypeOrSelf(op.getDpsInits()[0].getType())),
         vecType(VectorType::get({lanes}, elem)) {}
@@ -385,7 +386,7 @@ public:
     a = op.getDpsInputs()[0];
     bMat = op.getDpsInputs()[1];
     c = op.getDpsInits()[0];
-    bPanels = panels(b, config.panelsB);
+    bPanels = panels(b, panelsB);
     ivs.assign(op.getNumLoops(), Value());
     for (Range r : op.createLoopRanges(b, op.getLoc()))
       sizes.push_back(r.size);
@@ -584,7 +585,7 @@ private:
   unsigned columnDim; // the dim of C that the vectors run along
   linalg::GenericOp epilogue;
   linalg::FillOp initFill; // the fill of C just before, if any
-  const KernelConfig &config;
+  FlatSymbolRefAttr panelsB; // the global of B's panels, if packed
   unsigned lanes, tileRows, tileCols;
   std::optional<unsigned> parallelDim; // the loop to run in parallel
   Type elem;
@@ -763,10 +764,11 @@ private:
       std::optional<Bounds> bounds;
       if (padding) {
         row = arith::SubIOp::create(hb, loc, row, idx(hb, loc, padding->top));
-        Value above = arith::CmpIOp::create(hb, loc, arith::CmpIPredicate::sge, row,
-                                            idx(hb, loc, 0));
-        Value below = arith::CmpIOp::create(hb, loc, arith::CmpIPredicate::slt, row, height);
-        Value inside = arith::AndIOp::create(hb, loc, above, below);
+        Value fromTop = arith::CmpIOp::create(hb, loc, arith::CmpIPredicate::sge, row,
+                                              idx(hb, loc, 0));
+        Value beforeBottom =
+            arith::CmpIOp::create(hb, loc, arith::CmpIPredicate::slt, row, height);
+        Value inside = arith::AndIOp::create(hb, loc, fromTop, beforeBottom);
         row = arith::SelectOp::create(hb, loc, inside, row, idx(hb, loc, 0));
         bounds = Bounds{width, inside, padding->pad};
       }

@@ -12,7 +12,16 @@
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Support/LLVM.h"
 
+#include <optional>
+#include <vector>
+
 namespace onnx_mlc {
+
+/// The bytes of a dense constant (a dense attribute or a dense resource) in
+/// memory order, or nothing when they cannot be had (a bit-packed i1
+/// tensor, a released resource, a non-dense attribute). A splat is
+/// expanded into `storage`.
+std::optional<llvm::ArrayRef<char>> denseBytes(mlir::Attribute value, std::vector<char> &storage);
 
 /// Receives one constant taken out of a module: its new symbol, its
 /// alignment in bytes and its contents.
