@@ -127,3 +127,30 @@ module attributes {mlc.target = #llvm.target<triple = "x86_64-unknown-linux-gnu"
     return
   }
 }
+
+// -----
+
+// A constant A (a convolution's weights) by 49 columns (a 7x7 image fills
+// 49 of 64 lanes along n) is faster with the vectors along m: tiles of 14
+// columns (as many as 32 registers hold at 2 vectors; 49 leaves 7) by 32
+// rows, m's 16 tiles in parallel. With 64 columns n fills its vectors; an
+// A that is not a constant, or a splat, has no panels to load along m.
+// CHECK-LABEL: func @along_m_avx512
+// CHECK: linalg.matmul {mlc.kernel_config = {along_m, lanes = 16 : i64, parallel_dim = 0 : i64, rows = 14 : i64, vectors = 2 : i64}}
+// CHECK-COUNT-3: linalg.matmul {mlc.kernel_config = {lanes = 16 : i64, parallel_dim = 0 : i64, rows = 8 : i64, vectors = 2 : i64}}
+module attributes {mlc.target = #llvm.target<triple = "x86_64-unknown-linux-gnu", chip = "znver4",
+                                             features = #llvm.target_features<["+avx2", "+avx512f", "+fma"]>>} {
+  memref.global "private" constant @w : memref<512x256xf32> = dense_resource<__elided__>
+  memref.global "private" constant @ones : memref<512x256xf32> = dense<1.0>
+  func.func @along_m_avx512(%x: memref<256x49xf32>, %y: memref<512x49xf32>,
+                            %x64: memref<256x64xf32>, %y64: memref<512x64xf32>,
+                            %a: memref<512x256xf32>) {
+    %w = memref.get_global @w : memref<512x256xf32>
+    %ones = memref.get_global @ones : memref<512x256xf32>
+    linalg.matmul ins(%w, %x : memref<512x256xf32>, memref<256x49xf32>) outs(%y : memref<512x49xf32>)
+    linalg.matmul ins(%w, %x64 : memref<512x256xf32>, memref<256x64xf32>) outs(%y64 : memref<512x64xf32>)
+    linalg.matmul ins(%a, %x : memref<512x256xf32>, memref<256x49xf32>) outs(%y : memref<512x49xf32>)
+    linalg.matmul ins(%ones, %x : memref<512x256xf32>, memref<256x49xf32>) outs(%y : memref<512x49xf32>)
+    return
+  }
+}

@@ -40,6 +40,10 @@ func.func @constant_b(%a: memref<7x3xf32>, %c: memref<7x20xf32>) {
   // CHECK: scf.for %[[K:.+]] = {{.*}} iter_args(
   // CHECK: vector.load %[[BP]][%{{.+}}, %[[K]], %c0{{.*}}] : memref<2x3x16xf32>, vector<8xf32>
   // CHECK: vector.load %[[BP]][%{{.+}}, %[[K]], %c8{{.*}}] : memref<2x3x16xf32>, vector<8xf32>
+  // Two tiles of rows (6 and 1) reuse each panel: the next one is
+  // prefetched.
+  // CHECK: memref.prefetch %[[BP]][%{{.+}}, %[[K]], %c0{{.*}}], read, locality<3>, data
+  // CHECK: memref.prefetch %[[BP]][%{{.+}}, %[[K]], %c8{{.*}}], read, locality<3>, data
   // CHECK: memref.load %[[A]][%{{.+}}, %[[K]]]
   // CHECK-NOT: vector.maskedload %[[BP]]
   // CHECK: return
@@ -427,5 +431,45 @@ func.func @padding_folded(%x: memref<1x16x10x10xf32>, %w: memref<16x1x3x3xf32>, 
   memref.dealloc %padded : memref<1x16x12x12xf32>
   return
 }
+
+// A constant A with a single column of C to fill: the vectors run along m
+// (mlc-configure-kernels.mlir), loaded from A's transposed panels
+// (mlc-pack-weights.mlir) at [m0 / 16, k, 0] and [m0 / 16, k, 8]; B gives
+// the broadcast scalars. C's columns are 2 apart: the bias and ReLU
+// epilogue reads the bias in vectors along m, and the results are
+// scattered.
+// CHECK-LABEL: func @along_m
+// CHECK-SAME: (%[[B:.+]]: memref<32x2xf32>, %[[C:.+]]: memref<16x2xf32>, %[[BIAS:.+]]: memref<16xf32>)
+func.func @along_m(%b: memref<32x2xf32>, %c: memref<16x2xf32>, %bias: memref<16xf32>) {
+  // CHECK: %[[AP:.+]] = memref.get_global @weights_a_tpanels16 : memref<1x32x16xf32>
+  // CHECK: scf.for %[[K:.+]] = {{.*}} iter_args(
+  // CHECK: vector.load %[[AP]][%{{.+}}, %[[K]], %c0{{.*}}] : memref<1x32x16xf32>, vector<8xf32>
+  // CHECK: vector.load %[[AP]][%{{.+}}, %[[K]], %c8{{.*}}] : memref<1x32x16xf32>, vector<8xf32>
+  // CHECK: memref.load %[[B]][%[[K]], %c0{{.*}}]
+  // CHECK-COUNT-2: vector.fma
+  // CHECK: memref.load %[[B]][%[[K]], %{{.+}}]
+  // CHECK-COUNT-2: vector.fma
+  // CHECK: vector.load %[[BIAS]]
+  // CHECK: arith.maximumf
+  // CHECK: %[[OFFSETS:.+]] = arith.constant dense<[0, 2, 4, 6, 8, 10, 12, 14]> : vector<8xi32>
+  // CHECK: vector.scatter %[[C]][%c0{{.*}}, %c0{{.*}}] [%[[OFFSETS]]]
+  // CHECK-NOT: linalg.
+  // CHECK: return
+  %a = memref.get_global @weights_a : memref<16x32xf32>
+  %zero = arith.constant 0.0 : f32
+  linalg.fill ins(%zero : f32) outs(%c : memref<16x2xf32>)
+  linalg.matmul ins(%a, %b : memref<16x32xf32>, memref<32x2xf32>) outs(%c : memref<16x2xf32>)
+  linalg.generic {indexing_maps = [affine_map<(m, n) -> (m)>, affine_map<(m, n) -> (m, n)>],
+                  iterator_types = ["parallel", "parallel"]}
+      ins(%bias : memref<16xf32>) outs(%c : memref<16x2xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %s = arith.addf %out, %in : f32
+    %r = arith.maximumf %s, %zero : f32
+    linalg.yield %r : f32
+  }
+  return
+}
+memref.global "private" constant @weights_a : memref<16x32xf32> =
+    dense<[[-3.0, -2.0, -1.0, 0.0, 1.0, 2.0, 3.0, -3.0, -2.0, -1.0, 0.0, 1.0, 2.0, 3.0, -3.0, -2.0, -1.0, 0.0, 1.0, 2.0, 3.0, -3.0, -2.0, -1.0, 0.0, 1.0, 2.0, 3.0, -3.0, -2.0, -1.0, 0.0], [1.0, 2.0, 3.0, -3.0, -2.0, -1.0, 0.0, 1.0, 2.0, 3.0, -3.0, -2.0, -1.0, 0.0, 1.0, 2.0, 3.0, -3.0, -2.0, -1.0, 0.0, 1.0, 2.0, 3.0, -3.0, -2.0, -1.0, 0.0, 1.0, 2.0, 3.0, -3.0], [-2.0, -1.0, 0.0, 1.0, 2.0, 3.0, -3.0, -2.0, -1.0, 0.0, 1.0, 2.0, 3.0, -3.0, -2.0, -1.0, 0.0, 1.0, 2.0, 3.0, -3.0, -2.0, -1.0, 0.0, 1.0, 2.0, 3.0, -3.0, -2.0, -1.0, 0.0, 1.0], [2.0, 3.0, -3.0, -2.0, -1.0, 0.0, 1.0, 2.0, 3.0, -3.0, -2.0, -1.0, 0.0, 1.0, 2.0, 3.0, -3.0, -2.0, -1.0, 0.0, 1.0, 2.0, 3.0, -3.0, -2.0, -1.0, 0.0, 1.0, 2.0, 3.0, -3.0, -2.0], [-1.0, 0.0, 1.0, 2.0, 3.0, -3.0, -2.0, -1.0, 0.0, 1.0, 2.0, 3.0, -3.0, -2.0, -1.0, 0.0, 1.0, 2.0, 3.0, -3.0, -2.0, -1.0, 0.0, 1.0, 2.0, 3.0, -3.0, -2.0, -1.0, 0.0, 1.0, 2.0], [3.0, -3.0, -2.0, -1.0, 0.0, 1.0, 2.0, 3.0, -3.0, -2.0, -1.0, 0.0, 1.0, 2.0, 3.0, -3.0, -2.0, -1.0, 0.0, 1.0, 2.0, 3.0, -3.0, -2.0, -1.0, 0.0, 1.0, 2.0, 3.0, -3.0, -2.0, -1.0], [0.0, 1.0, 2.0, 3.0, -3.0, -2.0, -1.0, 0.0, 1.0, 2.0, 3.0, -3.0, -2.0, -1.0, 0.0, 1.0, 2.0, 3.0, -3.0, -2.0, -1.0, 0.0, 1.0, 2.0, 3.0, -3.0, -2.0, -1.0, 0.0, 1.0, 2.0, 3.0], [-3.0, -2.0, -1.0, 0.0, 1.0, 2.0, 3.0, -3.0, -2.0, -1.0, 0.0, 1.0, 2.0, 3.0, -3.0, -2.0, -1.0, 0.0, 1.0, 2.0, 3.0, -3.0, -2.0, -1.0, 0.0, 1.0, 2.0, 3.0, -3.0, -2.0, -1.0, 0.0], [1.0, 2.0, 3.0, -3.0, -2.0, -1.0, 0.0, 1.0, 2.0, 3.0, -3.0, -2.0, -1.0, 0.0, 1.0, 2.0, 3.0, -3.0, -2.0, -1.0, 0.0, 1.0, 2.0, 3.0, -3.0, -2.0, -1.0, 0.0, 1.0, 2.0, 3.0, -3.0], [-2.0, -1.0, 0.0, 1.0, 2.0, 3.0, -3.0, -2.0, -1.0, 0.0, 1.0, 2.0, 3.0, -3.0, -2.0, -1.0, 0.0, 1.0, 2.0, 3.0, -3.0, -2.0, -1.0, 0.0, 1.0, 2.0, 3.0, -3.0, -2.0, -1.0, 0.0, 1.0], [2.0, 3.0, -3.0, -2.0, -1.0, 0.0, 1.0, 2.0, 3.0, -3.0, -2.0, -1.0, 0.0, 1.0, 2.0, 3.0, -3.0, -2.0, -1.0, 0.0, 1.0, 2.0, 3.0, -3.0, -2.0, -1.0, 0.0, 1.0, 2.0, 3.0, -3.0, -2.0], [-1.0, 0.0, 1.0, 2.0, 3.0, -3.0, -2.0, -1.0, 0.0, 1.0, 2.0, 3.0, -3.0, -2.0, -1.0, 0.0, 1.0, 2.0, 3.0, -3.0, -2.0, -1.0, 0.0, 1.0, 2.0, 3.0, -3.0, -2.0, -1.0, 0.0, 1.0, 2.0], [3.0, -3.0, -2.0, -1.0, 0.0, 1.0, 2.0, 3.0, -3.0, -2.0, -1.0, 0.0, 1.0, 2.0, 3.0, -3.0, -2.0, -1.0, 0.0, 1.0, 2.0, 3.0, -3.0, -2.0, -1.0, 0.0, 1.0, 2.0, 3.0, -3.0, -2.0, -1.0], [0.0, 1.0, 2.0, 3.0, -3.0, -2.0, -1.0, 0.0, 1.0, 2.0, 3.0, -3.0, -2.0, -1.0, 0.0, 1.0, 2.0, 3.0, -3.0, -2.0, -1.0, 0.0, 1.0, 2.0, 3.0, -3.0, -2.0, -1.0, 0.0, 1.0, 2.0, 3.0], [-3.0, -2.0, -1.0, 0.0, 1.0, 2.0, 3.0, -3.0, -2.0, -1.0, 0.0, 1.0, 2.0, 3.0, -3.0, -2.0, -1.0, 0.0, 1.0, 2.0, 3.0, -3.0, -2.0, -1.0, 0.0, 1.0, 2.0, 3.0, -3.0, -2.0, -1.0, 0.0], [1.0, 2.0, 3.0, -3.0, -2.0, -1.0, 0.0, 1.0, 2.0, 3.0, -3.0, -2.0, -1.0, 0.0, 1.0, 2.0, 3.0, -3.0, -2.0, -1.0, 0.0, 1.0, 2.0, 3.0, -3.0, -2.0, -1.0, 0.0, 1.0, 2.0, 3.0, -3.0]]>
 
 }

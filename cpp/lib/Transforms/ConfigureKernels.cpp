@@ -88,23 +88,74 @@ std::optional<unsigned> parallelDim(const ContractionPlan &plan, int64_t rows, i
   return std::nullopt;
 }
 
+/// What storing one element of C along m costs (a lane of a scatter, and
+/// of a gather where the epilogue reads a residual), in lane multiply-adds.
+constexpr int64_t kStridedStoreCost = 48;
+
+/// Whether a contraction is faster with its vectors along m (see
+/// KernelConfig::alongM): A is a constant matrix, which mlc-pack-weights
+/// lays out along m, the sizes and C's stride along m are static, and the
+/// lanes that vectors along n leave empty (a 7x7 image fills 49 of 64)
+/// cost more than storing C along m.
+bool prefersAlongM(linalg::LinalgOp op, const ContractionPlan &plan, int64_t lanes) {
+  int64_t m = plan.sizes[plan.m], n = plan.sizes[plan.n], k = plan.sizes[plan.k];
+  AffineMap cMap = op.getIndexingMapsArray()[2];
+  std::optional<unsigned> cRow = cMap.getResultPosition(getAffineDimExpr(plan.m, op.getContext()));
+  if (ShapedType::isDynamic(m) || ShapedType::isDynamic(n) || ShapedType::isDynamic(k) || !cRow ||
+      !staticStride(op.getDpsInits()[0], *cRow))
+    return false;
+  // A splat has no panels: its vectors would be gathered.
+  std::optional<ConstantMatrix> a = constantMatrix(op, 0, plan.m, plan.k);
+  auto dense = a ? dyn_cast<DenseElementsAttr>(*a->global.getInitialValue()) : nullptr;
+  if (!a || (dense && dense.isSplat()))
+    return false;
+  auto roundUp = [&](int64_t size) { return llvm::divideCeil(size, lanes) * lanes; };
+  int64_t alongN = m * roundUp(n) * k;
+  int64_t alongM = n * roundUp(m) * k + m * n * kStridedStoreCost;
+  return alongM < alongN;
+}
+
+/// The tile height for rows of `size`: `most`, unless the rows left over
+/// would give too few FMA chains to hide the latency (fewer than 8, at
+/// `vectors` per row); then the largest height that leaves none or enough.
+int rowsFor(int64_t size, int most, int vectors) {
+  for (int rows = most; rows > 1; --rows) {
+    int64_t left = size % rows;
+    if (left == 0 || left * vectors >= 8)
+      return rows;
+  }
+  return most;
+}
+
 /// A contraction's register tile. A tile of rows x vectors accumulators
 /// needs rows * vectors + vectors + 1 registers (with the B vectors and
 /// the broadcast A value). Normally two vectors per row and as many rows as
 /// fit, up to 8; with fewer rows than that (a matrix-vector product), wider
 /// rows instead, so that enough independent FMA chains hide the latency.
-KernelConfig configureContraction(linalg::LinalgOp op, const ContractionPlan &plan,
+/// With the vectors along m, the tile's rows are columns of C, as many as
+/// fit: each k step then loads A's panel (streamed from memory: a deep
+/// layer's weights are used for few columns) for more multiply-adds.
+KernelConfig configureContraction(linalg::LinalgOp op, ContractionPlan plan,
                                   VectorResources target) {
   unsigned bits = getElementTypeOrSelf(op.getDpsInits()[0].getType()).getIntOrFloatBitWidth();
   KernelConfig config;
   config.lanes = std::max(1u, target.bits / bits);
   int regs = std::max<int>(target.registers, 4);
-  int64_t m = plan.sizes[plan.m];
   int vectors = 2;
-  int rows = std::clamp<int>((regs - 1 - vectors) / vectors, 1, 8);
+  int fit = std::max(1, (regs - 1 - vectors) / vectors);
+  int rows = std::min(fit, 8);
+  config.alongM = prefersAlongM(op, plan, config.lanes);
+  if (config.alongM) {
+    std::swap(plan.m, plan.n);
+    rows = rowsFor(plan.sizes[plan.m], fit, vectors);
+  }
+  int64_t m = plan.sizes[plan.m];
   if (!ShapedType::isDynamic(m) && m < rows) {
     rows = std::max<int64_t>(m, 1);
     vectors = std::clamp<int>((regs - 1) / (rows + 1), 2, 8);
+    // Along m, no wider than m (n, along the vectors, is dynamic otherwise).
+    if (config.alongM)
+      vectors = std::min<int64_t>(vectors, llvm::divideCeil(plan.sizes[plan.n], config.lanes));
   }
   config.rows = rows;
   config.vectors = vectors;

@@ -74,6 +74,31 @@ memref::GlobalOp constantGlobal(Value v) {
   return global;
 }
 
+std::optional<ConstantMatrix> constantMatrix(linalg::LinalgOp op, unsigned operand, unsigned row,
+                                             unsigned col) {
+  Value matrix = op.getDpsInputs()[operand];
+  auto type = cast<MemRefType>(matrix.getType());
+  memref::GlobalOp global = constantGlobal(matrix);
+  if (!global || !type.hasStaticShape() || type.getRank() < 2 || !type.getLayout().isIdentity() ||
+      llvm::any_of(type.getShape().drop_back(2), [](int64_t size) { return size != 1; }))
+    return std::nullopt;
+  AffineExpr r = getAffineDimExpr(row, op.getContext()), c = getAffineDimExpr(col, op.getContext());
+  if (op.getIndexingMapsArray()[operand].getResults().take_back(2) != ArrayRef({r, c}))
+    return std::nullopt;
+  return ConstantMatrix{global, type.getDimSize(type.getRank() - 2),
+                        type.getDimSize(type.getRank() - 1)};
+}
+
+std::optional<int64_t> staticStride(Value v, unsigned dim) {
+  auto type = dyn_cast<MemRefType>(v.getType());
+  SmallVector<int64_t> strides;
+  int64_t offset;
+  if (!type || dim >= type.getRank() || failed(type.getStridesAndOffset(strides, offset)) ||
+      ShapedType::isDynamic(strides[dim]))
+    return std::nullopt;
+  return strides[dim];
+}
+
 bool isScalarElementwise(Block *body) {
   for (Operation &inner : body->without_terminator()) {
     bool scalar = llvm::all_of(inner.getResultTypes(),
@@ -212,8 +237,10 @@ DictionaryAttr KernelConfig::toAttr(MLIRContext *context) const {
                                          b.getNamedAttr("vectors", b.getI64IntegerAttr(vectors))};
   if (parallelDim)
     entries.push_back(b.getNamedAttr("parallel_dim", b.getI64IntegerAttr(*parallelDim)));
-  if (panelsB)
-    entries.push_back(b.getNamedAttr("panels_b", panelsB));
+  if (alongM)
+    entries.push_back(b.getNamedAttr("along_m", b.getUnitAttr()));
+  if (panels)
+    entries.push_back(b.getNamedAttr("panels", panels));
   return b.getDictionaryAttr(entries);
 }
 
@@ -231,8 +258,8 @@ std::optional<KernelConfig> KernelConfig::of(Operation *op) {
                           vectors = get("vectors", 1);
   if (!lanes || !rows || !vectors)
     return std::nullopt;
-  return KernelConfig{*lanes, *rows, *vectors, get("parallel_dim", 0),
-                      dict.getAs<FlatSymbolRefAttr>("panels_b")};
+  return KernelConfig{*lanes, *rows, *vectors, dict.contains("along_m"), get("parallel_dim", 0),
+                      dict.getAs<FlatSymbolRefAttr>("panels")};
 }
 
 } // namespace onnx_mlc

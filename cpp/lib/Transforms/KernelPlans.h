@@ -61,6 +61,22 @@ std::optional<CopyPlan> planCopy(mlir::linalg::LinalgOp op);
 /// memref.global with a dense value, or a reshape of one; or null.
 mlir::memref::GlobalOp constantGlobal(mlir::Value v);
 
+/// A contraction operand that is a constant matrix: its global, and the
+/// matrix's rows and columns as the operand indexes them.
+struct ConstantMatrix {
+  mlir::memref::GlobalOp global;
+  int64_t rows, cols;
+};
+
+/// Operand `operand` of `op` (0 for A, 1 for B) when it is a constant of
+/// static shape and identity layout indexed by the loops (`row`, `col`)
+/// after any leading dims of size 1; or none.
+std::optional<ConstantMatrix> constantMatrix(mlir::linalg::LinalgOp op, unsigned operand,
+                                             unsigned row, unsigned col);
+
+/// The static stride, in elements, of dim `dim` of the memref `v`; or none.
+std::optional<int64_t> staticStride(mlir::Value v, unsigned dim);
+
 /// Whether every op of `body` is an elementwise op on scalars (or a
 /// constant) that uses only the block's values and constants.
 bool isScalarElementwise(mlir::Block *body);
@@ -73,14 +89,21 @@ struct KernelConfig {
   unsigned lanes = 1;
   /// A contraction's register tile: `rows` rows of C by `vectors` vectors.
   unsigned rows = 1, vectors = 1;
+  /// A contraction's vectors run along m instead of n: the tile is `rows`
+  /// columns of C by `vectors` vectors down them, A gives the vectors and
+  /// B the broadcast scalars. For a constant A (a convolution's weights)
+  /// when n is too short to fill vectors (a 7x7 image), at the price of
+  /// strided stores.
+  bool alongM = false;
   /// The loop (linalg iteration dim) that runs on the thread pool, if any:
   /// for a contraction's m and n dims, the loop over their tiles.
   std::optional<unsigned> parallelDim;
-  /// A contraction's constant B as mlc-pack-weights laid it out for this
-  /// tile, in panels: B[k][n] at [n / NR][k][n % NR], NR = vectors * lanes,
-  /// zeros past the last column. The kernel reads each tile's B
-  /// contiguously.
-  mlir::FlatSymbolRefAttr panelsB;
+  /// The operand the vectors are loaded from (B, or A with `alongM`) when
+  /// it is a constant, as mlc-pack-weights laid it out for this tile, in
+  /// panels: the element at (k, j), j along the vectors, at [j / NR][k][j %
+  /// NR], NR = vectors * lanes, zeros past the end. The kernel reads each
+  /// tile's operand contiguously.
+  mlir::FlatSymbolRefAttr panels;
 
   static constexpr llvm::StringLiteral kAttrName = "mlc.kernel_config";
   mlir::DictionaryAttr toAttr(mlir::MLIRContext *context) const;

@@ -9,9 +9,12 @@
 // contiguous, k after k) is made here, at compile time, for the tile that
 // mlc-configure-kernels chose.
 //
-// A constant A (a convolution's weights) is left as it is: packed into
-// panels of rows, its broadcasts become adjacent loads that LLVM merges
-// into one vector load and a shuffle per row, and ResNet-50 ran 15% slower.
+// When the vectors run along m instead (see KernelConfig::alongM), the
+// constant is A, and its panels hold `width` rows of A side by side, k after
+// k. Otherwise a constant A (a convolution's weights) is left as it is:
+// packed into panels of rows, its broadcasts become adjacent loads that
+// LLVM merges into one vector load and a shuffle per row, and ResNet-50
+// ran 15% slower.
 //
 //===----------------------------------------------------------------------===//
 #include "KernelPlans.h"
@@ -33,12 +36,14 @@ using namespace onnx_mlc;
 
 namespace {
 
-/// The global holding `global`'s value, a `rows` x `cols` matrix, in
-/// panels of `width` columns: [p][i][w] holds [i][p * width + w], zero past
-/// the last column. Made once per width.
+/// The global holding `global`'s value, a `rows` x `cols` matrix M, in
+/// panels of `width` columns: [p][i][w] holds M[i][p * width + w], zero
+/// past the last column. With `transposed`, M is the transpose of the
+/// global's `cols` x `rows` matrix. Made once per width and orientation.
 memref::GlobalOp panelsOf(memref::GlobalOp global, int64_t rows, int64_t cols, int64_t width,
-                          SymbolTable &symbols) {
-  std::string name = (global.getSymName() + "_panels" + Twine(width)).str();
+                          bool transposed, SymbolTable &symbols) {
+  std::string name =
+      (global.getSymName() + (transposed ? "_tpanels" : "_panels") + Twine(width)).str();
   if (auto existing = symbols.lookup<memref::GlobalOp>(name))
     return existing;
   Attribute value = *global.getInitialValue();
@@ -56,8 +61,13 @@ memref::GlobalOp panelsOf(memref::GlobalOp global, int64_t rows, int64_t cols, i
   for (int64_t p = 0; p < panels; ++p)
     for (int64_t i = 0; i < rows; ++i) {
       int64_t first = p * width, count = std::min(width, cols - first);
-      std::memcpy(&packed[(p * rows + i) * width * elem], &(*bytes)[(i * cols + first) * elem],
-                  count * elem);
+      char *to = &packed[(p * rows + i) * width * elem];
+      if (!transposed) {
+        std::memcpy(to, &(*bytes)[(i * cols + first) * elem], count * elem);
+        continue;
+      }
+      for (int64_t w = 0; w < count; ++w)
+        std::memcpy(to + w * elem, &(*bytes)[((first + w) * rows + i) * elem], elem);
     }
   SmallVector<int64_t> shape{panels, rows, width};
   Attribute panelsValue = DenseResourceElementsAttr::get(
@@ -72,23 +82,21 @@ memref::GlobalOp panelsOf(memref::GlobalOp global, int64_t rows, int64_t cols, i
   return panelsGlobal;
 }
 
-/// The panels of the contraction's B for tiles `width` wide, when it is a
-/// constant matrix indexed by (k, n), after any leading dims of size 1,
-/// that spans more than one tile; or none.
-FlatSymbolRefAttr packB(linalg::LinalgOp op, const ContractionPlan &plan, int64_t width,
-                        SymbolTable &symbols) {
-  Value matrix = op.getDpsInputs()[1];
-  auto type = cast<MemRefType>(matrix.getType());
-  memref::GlobalOp global = constantGlobal(matrix);
-  if (!global || !type.hasStaticShape() || type.getRank() < 2 || !type.getLayout().isIdentity() ||
-      llvm::any_of(type.getShape().drop_back(2), [](int64_t size) { return size != 1; }))
+/// The panels of the operand that the contraction's vectors are loaded
+/// from, for tiles `width` wide: B indexed (k, n), or A indexed (m, k) when
+/// the vectors run along m; when it is a constant matrix, and B spans more
+/// than one tile (A is transposed, which pays even for one). Or none.
+FlatSymbolRefAttr packVectorOperand(linalg::LinalgOp op, const ContractionPlan &plan,
+                                    bool alongM, int64_t width, SymbolTable &symbols) {
+  std::optional<ConstantMatrix> matrix = alongM ? constantMatrix(op, 0, plan.m, plan.k)
+                                                : constantMatrix(op, 1, plan.k, plan.n);
+  if (!matrix)
     return {};
-  AffineExpr k = getAffineDimExpr(plan.k, op.getContext()),
-             n = getAffineDimExpr(plan.n, op.getContext());
-  int64_t rows = type.getDimSize(type.getRank() - 2), cols = type.getDimSize(type.getRank() - 1);
-  if (op.getIndexingMapsArray()[1].getResults().take_back(2) != ArrayRef({k, n}) || cols <= width)
+  // Rows k by columns along the vectors.
+  int64_t rows = alongM ? matrix->cols : matrix->rows, cols = alongM ? matrix->rows : matrix->cols;
+  if (!alongM && cols <= width)
     return {};
-  memref::GlobalOp panels = panelsOf(global, rows, cols, width, symbols);
+  memref::GlobalOp panels = panelsOf(matrix->global, rows, cols, width, alongM, symbols);
   return panels ? FlatSymbolRefAttr::get(panels.getSymNameAttr()) : FlatSymbolRefAttr();
 }
 
@@ -100,7 +108,8 @@ struct PackWeightsPass : onnx_mlc::impl::PackWeightsPassBase<PackWeightsPass> {
       std::optional<ContractionPlan> plan = planContraction(op);
       if (!config || !plan)
         return;
-      config->panelsB = packB(op, *plan, config->vectors * config->lanes, symbols);
+      config->panels = packVectorOperand(op, *plan, config->alongM,
+                                         config->vectors * config->lanes, symbols);
       op->setAttr(KernelConfig::kAttrName, config->toAttr(op.getContext()));
     });
   }

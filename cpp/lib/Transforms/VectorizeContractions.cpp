@@ -83,18 +83,31 @@ Value vectorizeBody(OpBuilder &b, Location loc, Block *body, IRMapping &map, uns
   return splat(b, loc, b.clone(*result.getDefiningOp())->getResult(0), lanes);
 }
 
-/// Whether `input` of an epilogue is read in vectors along `columnDim`: it
-/// varies along that dim only, in its innermost index, contiguously (a
-/// residual sum of the output's layout).
-bool isVectorInput(linalg::GenericOp epilogue, OpOperand *input, unsigned columnDim) {
+/// The distance, in elements, between the values of `input` (an operand of
+/// an epilogue) at consecutive positions along `columnDim`, when it is read
+/// in vectors along that dim: one of its indices steps by one with it, no
+/// other index varies with it, and that index's stride is static. 1 for a
+/// residual sum in the output's layout, vectors along its rows; the row
+/// length for one with the vectors down its columns (gathered).
+std::optional<int64_t> vectorStride(linalg::GenericOp epilogue, OpOperand *input,
+                                    unsigned columnDim) {
   AffineMap map = epilogue.getMatchingIndexingMap(input);
   auto type = dyn_cast<MemRefType>(input->get().getType());
   if (!type || type.getRank() == 0 || !type.isLastDimUnitStride())
-    return false;
-  for (AffineExpr e : map.getResults().drop_back())
-    if (e.isFunctionOfDim(columnDim))
-      return false;
-  return map.getResults().back() == getAffineDimExpr(columnDim, epilogue.getContext());
+    return std::nullopt;
+  AffineExpr column = getAffineDimExpr(columnDim, epilogue.getContext());
+  std::optional<unsigned> position;
+  for (auto [i, e] : llvm::enumerate(map.getResults())) {
+    if (!e.isFunctionOfDim(columnDim))
+      continue;
+    AffineExpr rest = simplifyAffineExpr(e - column, map.getNumDims(), map.getNumSymbols());
+    if (position || rest.isFunctionOfDim(columnDim))
+      return std::nullopt;
+    position = i;
+  }
+  if (!position)
+    return std::nullopt;
+  return staticStride(input->get(), *position);
 }
 
 /// The bytes a buffer may occupy: the buffer it is a view of and, within a
@@ -144,7 +157,7 @@ bool readsResult(linalg::GenericOp epilogue, OpOperand *input) {
 /// with a body of elementwise arith/math ops on scalars, whose other inputs
 /// either do not vary along the buffer's dim `columnDim` (the one the
 /// kernel's vectors run along; a value per row, such as a bias) or are
-/// read in vectors along it (isVectorInput). Its body can then run on the
+/// read in vectors along it (vectorStride). Its body can then run on the
 /// accumulators before they are stored.
 linalg::GenericOp findEpilogue(linalg::LinalgOp op, unsigned columnDim) {
   auto next = dyn_cast_or_null<linalg::GenericOp>(op->getNextNode());
@@ -158,7 +171,7 @@ linalg::GenericOp findEpilogue(linalg::LinalgOp op, unsigned columnDim) {
     // Any other view of the result is not written yet when the epilogue runs.
     if (!isa<MemRefType>(input->get().getType()) || !disjoint(input->get(), op.getDpsInits()[0]) ||
         (next.getMatchingIndexingMap(input).isFunctionOfDim(columnDim) &&
-         !isVectorInput(next, input, columnDim)))
+         !vectorStride(next, input, columnDim)))
       return {};
   }
   if (!isScalarElementwise(next.getBody()))
@@ -266,6 +279,18 @@ Value insideMask(OpBuilder &b, Location loc, Value positions, const Bounds &boun
   return mask ? arith::AndIOp::create(b, loc, inside, mask).getResult() : inside;
 }
 
+/// The offsets of a gather or scatter of `lanes` lanes `stride` apart: 32-bit
+/// when they fit (x86 then gathers 16 lanes per instruction, not 8).
+Value laneOffsets(OpBuilder &b, Location loc, int64_t lanes, int64_t stride) {
+  bool narrow = (lanes - 1) * stride <= std::numeric_limits<int32_t>::max();
+  Type elem = narrow ? Type(b.getI32Type()) : Type(b.getIndexType());
+  auto type = VectorType::get({lanes}, elem);
+  SmallVector<APInt> offsets;
+  for (int64_t i = 0; i < lanes; ++i)
+    offsets.push_back(APInt(narrow ? 32 : 64, i * stride));
+  return arith::ConstantOp::create(b, loc, DenseElementsAttr::get(type, offsets));
+}
+
 /// A vector of `type` read from `base` at `at` on, along its innermost
 /// dim, `stride` apart: consecutive values for 1; for 2, 2 * lanes - 1
 /// consecutive values (never past the last one needed) with the even ones
@@ -293,7 +318,8 @@ Value loadStrided(OpBuilder &b, Location loc, Value base, ValueRange at, int64_t
       return vector::LoadOp::create(b, loc, type, base, at);
     return vector::MaskedLoadOp::create(b, loc, type, base, at, mask, passFor(type));
   }
-  if (stride == 2) {
+  // A wide read and a shuffle for 2, under a mask of a run-time count.
+  if (stride == 2 && (!mask || mask.getDefiningOp<vector::CreateMaskOp>())) {
     auto wide = VectorType::get({2 * lanes}, type.getElementType());
     auto wideMask = VectorType::get({2 * lanes}, b.getI1Type());
     Value readMask;
@@ -311,9 +337,7 @@ Value loadStrided(OpBuilder &b, Location loc, Value base, ValueRange at, int64_t
     Value both = vector::MaskedLoadOp::create(b, loc, wide, base, at, readMask, passFor(wide));
     return vector::ShuffleOp::create(b, loc, both, both, offsets(lanes, 2));
   }
-  auto indexType = VectorType::get({lanes}, b.getIndexType());
-  Value indices = arith::ConstantOp::create(
-      b, loc, DenseElementsAttr::get(indexType, ArrayRef<int64_t>(offsets(lanes, stride))));
+  Value indices = laneOffsets(b, loc, lanes, stride);
   Value all = mask ? mask
                    : vector::ConstantMaskOp::create(b, loc, VectorType::get({lanes}, b.getI1Type()),
                                                     ArrayRef<int64_t>{lanes});
@@ -328,6 +352,20 @@ void storeMasked(OpBuilder &b, Location loc, Value v, Value base, ValueRange at,
     vector::MaskedStoreOp::create(b, loc, base, at, mask, v);
   else
     vector::StoreOp::create(b, loc, v, base, at);
+}
+
+/// Stores `v` at `at` in `base` and on along its innermost dim, `stride`
+/// apart (a scatter unless 1), only the lanes in `mask` if there is one.
+void storeStrided(OpBuilder &b, Location loc, Value v, Value base, ValueRange at, int64_t stride,
+                  Value mask) {
+  if (stride == 1)
+    return storeMasked(b, loc, v, base, at, mask);
+  int64_t lanes = cast<VectorType>(v.getType()).getNumElements();
+  Value indices = laneOffsets(b, loc, lanes, stride);
+  if (!mask)
+    mask = vector::ConstantMaskOp::create(b, loc, VectorType::get({lanes}, b.getI1Type()),
+                                          ArrayRef<int64_t>{lanes});
+  vector::ScatterOp::create(b, loc, /*resultType=*/Type(), base, at, indices, mask, v);
 }
 
 /// The fill of the kernel's init buffer before it, with nothing between but
@@ -357,9 +395,9 @@ Value applyEpilogueTo(OpBuilder &b, Location loc, linalg::GenericOp epilogue,
     Value v;
     if (readsResult(epilogue, input)) {
       v = acc;
-    } else if (isVectorInput(epilogue, input, columnDim)) {
+    } else if (std::optional<int64_t> stride = vectorStride(epilogue, input, columnDim)) {
       auto type = VectorType::get({lanes}, getElementTypeOrSelf(input->get().getType()));
-      v = loadStrided(b, loc, input->get(), indicesOf(b, loc, indexing, at), 1, type, mask);
+      v = loadStrided(b, loc, input->get(), indicesOf(b, loc, indexing, at), *stride, type, mask);
     } else {
       v = loadPerVector(b, loc, input->get(), indexing, at, lanes);
     }
@@ -369,24 +407,40 @@ Value applyEpilogueTo(OpBuilder &b, Location loc, linalg::GenericOp epilogue,
   return vectorizeBody(b, loc, body, map, lanes);
 }
 
+/// The contraction kernel. Its vectors run along n (C's rows), or along m
+/// (down C's columns) when so configured; the tile's "rows" are then
+/// columns of C, and A and B trade roles.
 class KernelEmitter {
 public:
-  KernelEmitter(linalg::LinalgOp op, const ContractionPlan &plan, unsigned columnDim,
-                const KernelConfig &config)
-      : op(op), plan(plan), columnDim(columnDim), epilogue(findEpilogue(op, columnDim)),
-        initFill(findInitFill(op)), panelsB(config.panelsB), lanes(config.lanes),
-        tileRows(config.rows),
-        tileCols(config.vectors * config.lanes), parallelDim(config.parallelDim),
-        elem(getElementTypeOrSelf(op.getDpsInits()[0].getType())),
-        vecType(VectorType::get({lanes}, elem)) {}
+  /// Null unless `config` can be built for `op`: with the vectors along m,
+  /// A and C must have static strides along m.
+  static std::optional<KernelEmitter> get(linalg::LinalgOp op, const ContractionPlan &plan,
+                                          const KernelConfig &config) {
+    unsigned vecDim = config.alongM ? plan.m : plan.n, vecOperand = config.alongM ? 0 : 1;
+    auto position = [&](unsigned operand) {
+      return op.getIndexingMapsArray()[operand].getResultPosition(
+          getAffineDimExpr(vecDim, op.getContext()));
+    };
+    std::optional<unsigned> cColumn = position(2), vecColumn = position(vecOperand);
+    if (!cColumn || !vecColumn)
+      return std::nullopt;
+    std::optional<int64_t> vecStride = staticStride(op.getDpsInputs()[vecOperand], *vecColumn);
+    std::optional<int64_t> cStride = staticStride(op.getDpsInits()[0], *cColumn);
+    // Along n, both are contiguous (see planContraction), if not static.
+    if (!config.alongM)
+      vecStride = cStride = 1;
+    if (!vecStride || !cStride)
+      return std::nullopt;
+    return KernelEmitter(op, plan, config, *cColumn, vecOperand, *vecStride, *cStride);
+  }
 
   /// Replaces `op` (and its epilogue) by the loop nest.
   void emit() {
     OpBuilder b(op);
-    a = op.getDpsInputs()[0];
-    bMat = op.getDpsInputs()[1];
+    vecSource = op.getDpsInputs()[vecOperand];
+    scalarSource = op.getDpsInputs()[1 - vecOperand];
     c = op.getDpsInits()[0];
-    bPanels = panels(b, panelsB);
+    panelsValue = panels(b, panelsSymbol);
     ivs.assign(op.getNumLoops(), Value());
     for (Range r : op.createLoopRanges(b, op.getLoc()))
       sizes.push_back(r.size);
@@ -399,6 +453,17 @@ public:
   }
 
 private:
+  KernelEmitter(linalg::LinalgOp op, const ContractionPlan &plan, const KernelConfig &config,
+                unsigned columnDim, unsigned vecOperand, int64_t vecStride, int64_t cStride)
+      : op(op), plan(plan), vecDim(config.alongM ? plan.m : plan.n),
+        rowDim(config.alongM ? plan.n : plan.m), columnDim(columnDim),
+        epilogue(findEpilogue(op, columnDim)), initFill(findInitFill(op)),
+        panelsSymbol(config.panels), lanes(config.lanes), tileRows(config.rows),
+        tileCols(config.vectors * config.lanes), parallelDim(config.parallelDim),
+        vecOperand(vecOperand), vecStride(vecStride), cStride(cStride),
+        elem(getElementTypeOrSelf(op.getDpsInits()[0].getType())),
+        vecType(VectorType::get({lanes}, elem)) {}
+
   void emitOuter(OpBuilder &b, Location loc, size_t i) {
     if (i < plan.outer.size()) {
       unsigned d = plan.outer[i];
@@ -411,14 +476,15 @@ private:
           parallelDim == d);
       return;
     }
-    // n tiles outermost so that one B panel (K x NR) is reused by every m tile.
-    OpFoldResult n = sizes[plan.n];
+    // Tiles along the vectors outermost, so that one panel of the operand
+    // they load (K x NR) is reused by every tile of rows.
+    OpFoldResult n = sizes[vecDim];
     OpFoldResult nFull = roundDown(b, loc, n, tileCols);
     int64_t vecs = tileCols / lanes;
     forLoop(
         b, loc, b.getIndexAttr(0), nFull, tileCols,
         [&](OpBuilder &nb, Value n0) { emitRows(nb, loc, n0, vecs, SmallVector<Value>(vecs)); },
-        parallelDim == plan.n);
+        parallelDim == vecDim);
     Value n0 = value(b, loc, nFull);
     if (std::optional<int64_t> cn = getConstantIntValue(n)) {
       int64_t cols = *cn % tileCols;
@@ -446,14 +512,14 @@ private:
     emitRows(rb, loc, n0, vecs, masks);
   }
 
-  /// Tiles of `tileRows` rows over m at columns n0.., then the rows left.
+  /// Tiles of `tileRows` rows at columns n0.., then the rows left.
   void emitRows(OpBuilder &b, Location loc, Value n0, int64_t vecs, ArrayRef<Value> masks) {
-    OpFoldResult m = sizes[plan.m];
+    OpFoldResult m = sizes[rowDim];
     OpFoldResult mFull = roundDown(b, loc, m, tileRows);
     forLoop(
         b, loc, b.getIndexAttr(0), mFull, tileRows,
         [&](OpBuilder &mb, Value m0) { emitTile(mb, loc, m0, n0, tileRows, vecs, masks); },
-        parallelDim == plan.m);
+        parallelDim == rowDim);
     if (std::optional<int64_t> cm = getConstantIntValue(m)) {
       if (*cm > *getConstantIntValue(mFull))
         emitTile(b, loc, value(b, loc, mFull), n0, *cm % tileRows, vecs, masks);
@@ -489,23 +555,27 @@ private:
   }
 
   /// The global `symbol` names (a constant in panels, see KernelConfig),
-  /// or null.
+  /// or null, also if it is not a 3-D buffer of the tile's width.
   Value panels(OpBuilder &b, FlatSymbolRefAttr symbol) {
     if (!symbol)
       return {};
     auto global = SymbolTable::lookupNearestSymbolFrom<memref::GlobalOp>(op, symbol);
+    if (!global || global.getType().getRank() != 3 || global.getType().getElementType() != elem ||
+        global.getType().getDimSize(2) != tileCols)
+      return {};
     return memref::GetGlobalOp::create(b, op.getLoc(), global.getType(), symbol.getValue());
   }
 
-  /// Indices into operand `operand` with the m, n and k loops at the given
-  /// positions and the outer loops at their induction variables.
-  SmallVector<Value> indices(OpBuilder &b, Location loc, unsigned operand, Value m, Value n,
+  /// Indices into operand `operand` with the loops of the tile's rows, of
+  /// its vectors and k at the given positions and the outer loops at their
+  /// induction variables.
+  SmallVector<Value> indices(OpBuilder &b, Location loc, unsigned operand, Value row, Value col,
                              Value k) {
     AffineMap map = op.getIndexingMapsArray()[operand];
     SmallVector<Value> result;
     for (AffineExpr e : map.getResults()) {
       unsigned d = cast<AffineDimExpr>(e).getPosition();
-      result.push_back(d == plan.m ? m : d == plan.n ? n : d == plan.k ? k : ivs[d]);
+      result.push_back(d == rowDim ? row : d == vecDim ? col : d == plan.k ? k : ivs[d]);
     }
     return result;
   }
@@ -548,23 +618,41 @@ private:
       for (int64_t j = 0; j < vecs; ++j)
         acc.push_back(initFill ? filled
                                : loadStrided(b, loc, c,
-                                             indices(b, loc, 2, rowAt[i], colAt[j], zeroK), 1,
-                                             vecType, masks[j]));
-    // A tile's panel of B starts at its first column; it is zero past the
-    // edge, so its vectors need no mask.
-    Value bPanel = bPanels ? arith::DivUIOp::create(b, loc, n0, idx(b, loc, tileCols)) : Value();
+                                             indices(b, loc, 2, rowAt[i], colAt[j], zeroK),
+                                             cStride, vecType, masks[j]));
+    // A tile's panel starts at its first column; it is zero past the edge,
+    // so its vectors need no mask.
+    Value panel =
+        panelsValue ? arith::DivUIOp::create(b, loc, n0, idx(b, loc, tileCols)) : Value();
+    // The next panel is fetched while this one is reused by the tiles of
+    // rows: weights used for few columns (a deep layer's 7x7 image) stream
+    // from memory, and the hardware prefetcher, seeing the same panel read
+    // again, does not run ahead into the next.
+    std::optional<int64_t> rowTiles = getConstantIntValue(sizes[rowDim]);
+    Value nextPanel = panel && (!rowTiles || *rowTiles > tileRows)
+                          ? offset(b, loc, panel, 1)
+                          : Value();
     auto kLoop = scf::ForOp::create(
         b, loc, zeroK, value(b, loc, sizes[plan.k]), idx(b, loc, 1), acc,
         [&](OpBuilder &kb, Location, Value k, ValueRange carried) {
           SmallVector<Value> bRow, next;
           for (int64_t j = 0; j < vecs; ++j)
             bRow.push_back(
-                bPanels ? vector::LoadOp::create(kb, loc, vecType, bPanels,
-                                                 ValueRange{bPanel, k, idx(kb, loc, j * lanes)})
-                        : loadStrided(kb, loc, bMat, indices(kb, loc, 1, m0, colAt[j], k), 1,
-                                      vecType, masks[j]));
+                panelsValue
+                    ? vector::LoadOp::create(kb, loc, vecType, panelsValue,
+                                             ValueRange{panel, k, idx(kb, loc, j * lanes)})
+                    : loadStrided(kb, loc, vecSource,
+                                  indices(kb, loc, vecOperand, m0, colAt[j], k), vecStride,
+                                  vecType, masks[j]));
+          if (nextPanel)
+            for (int64_t j = 0; j < vecs; ++j)
+              memref::PrefetchOp::create(kb, loc, panelsValue,
+                                         ValueRange{nextPanel, k, idx(kb, loc, j * lanes)},
+                                         kb.getBoolAttr(false), kb.getI32IntegerAttr(3),
+                                         kb.getBoolAttr(true));
           for (int64_t i = 0; i < rows; ++i) {
-            Value s = memref::LoadOp::create(kb, loc, a, indices(kb, loc, 0, rowAt[i], n0, k));
+            Value s = memref::LoadOp::create(kb, loc, scalarSource,
+                                             indices(kb, loc, 1 - vecOperand, rowAt[i], n0, k));
             Value splat = vector::BroadcastOp::create(kb, loc, vecType, s);
             for (int64_t j = 0; j < vecs; ++j)
               next.push_back(
@@ -576,24 +664,27 @@ private:
       for (int64_t j = 0; j < vecs; ++j) {
         SmallVector<Value> at = indices(b, loc, 2, rowAt[i], colAt[j], zeroK);
         Value result = applyEpilogue(b, loc, kLoop.getResult(i * vecs + j), at, masks[j]);
-        storeMasked(b, loc, result, c, at, masks[j]);
+        storeStrided(b, loc, result, c, at, cStride, masks[j]);
       }
   }
 
   linalg::LinalgOp op;
-  const ContractionPlan &plan;
-  unsigned columnDim; // the dim of C that the vectors run along
+  ContractionPlan plan;
+  unsigned vecDim, rowDim; // the loops along the vectors and the tile's rows
+  unsigned columnDim;      // the dim of C that the vectors run along
   linalg::GenericOp epilogue;
-  linalg::FillOp initFill; // the fill of C just before, if any
-  FlatSymbolRefAttr panelsB; // the global of B's panels, if packed
+  linalg::FillOp initFill;        // the fill of C just before, if any
+  FlatSymbolRefAttr panelsSymbol; // the vector operand's panels, if packed
   unsigned lanes, tileRows, tileCols;
   std::optional<unsigned> parallelDim; // the loop to run in parallel
+  unsigned vecOperand;                 // 1 (B), or 0 (A) with the vectors along m
+  int64_t vecStride, cStride;          // its and C's strides along the vectors
   Type elem;
   VectorType vecType;
   SmallVector<Value> ivs;
   SmallVector<OpFoldResult> sizes; // loop sizes, constant or read at run time
-  Value a, bMat, c;
-  Value bPanels; // the constant B in panels, if packed
+  Value vecSource, scalarSource, c;
+  Value panelsValue; // the vector operand in panels, if packed
 };
 
 //===----------------------------------------------------------------------===//
@@ -910,12 +1001,9 @@ struct VectorizeContractionsPass
     });
     for (auto &[op, plan, config] : windows)
       WindowEmitter(op, plan, config).emit();
-    for (auto &[op, plan, config] : work) {
-      // The dim of C that the kernel's vectors run along.
-      AffineMap cMap = op.getIndexingMapsArray()[2];
-      unsigned columnDim = *cMap.getResultPosition(getAffineDimExpr(plan.n, op.getContext()));
-      KernelEmitter(op, plan, columnDim, config).emit();
-    }
+    for (auto &[op, plan, config] : work)
+      if (std::optional<KernelEmitter> emitter = KernelEmitter::get(op, plan, config))
+        emitter->emit();
     // Copies and fills last: the kernels above absorb some fills.
     SmallVector<std::tuple<linalg::LinalgOp, CopyPlan, KernelConfig>> copies;
     getOperation().walk([&](linalg::LinalgOp op) {
