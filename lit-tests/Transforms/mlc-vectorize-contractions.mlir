@@ -435,9 +435,9 @@ func.func @padding_folded(%x: memref<1x16x10x10xf32>, %w: memref<16x1x3x3xf32>, 
 // A constant A with a single column of C to fill: the vectors run along m
 // (mlc-configure-kernels.mlir), loaded from A's transposed panels
 // (mlc-pack-weights.mlir) at [m0 / 16, k, 0] and [m0 / 16, k, 8]; B gives
-// the broadcast scalars. C's columns are 2 apart: the bias and ReLU
-// epilogue reads the bias in vectors along m, and the results are
-// scattered.
+// the broadcast scalars. Each vector's block of 8 x 8 (2 columns, then
+// zeros) is transposed in 3 rounds of 8 shuffles, and every m's 2 columns
+// stored under a mask, after the bias and ReLU epilogue.
 // CHECK-LABEL: func @along_m
 // CHECK-SAME: (%[[B:.+]]: memref<32x2xf32>, %[[C:.+]]: memref<16x2xf32>, %[[BIAS:.+]]: memref<16xf32>)
 func.func @along_m(%b: memref<32x2xf32>, %c: memref<16x2xf32>, %bias: memref<16xf32>) {
@@ -449,10 +449,14 @@ func.func @along_m(%b: memref<32x2xf32>, %c: memref<16x2xf32>, %bias: memref<16x
   // CHECK-COUNT-2: vector.fma
   // CHECK: memref.load %[[B]][%[[K]], %{{.+}}]
   // CHECK-COUNT-2: vector.fma
-  // CHECK: vector.load %[[BIAS]]
+  // CHECK-COUNT-24: vector.shuffle
+  // CHECK: %[[TWO:.+]] = vector.constant_mask [2] : vector<8xi1>
+  // CHECK: memref.load %[[BIAS]]
   // CHECK: arith.maximumf
-  // CHECK: %[[OFFSETS:.+]] = arith.constant dense<[0, 2, 4, 6, 8, 10, 12, 14]> : vector<8xi32>
-  // CHECK: vector.scatter %[[C]][%c0{{.*}}, %c0{{.*}}] [%[[OFFSETS]]]
+  // CHECK: vector.maskedstore %[[C]][%{{.+}}, %c0{{.*}}], %[[TWO]]
+  // CHECK-COUNT-7: vector.maskedstore %[[C]]
+  // CHECK-COUNT-24: vector.shuffle
+  // CHECK-COUNT-8: vector.maskedstore %[[C]]
   // CHECK-NOT: linalg.
   // CHECK: return
   %a = memref.get_global @weights_a : memref<16x32xf32>
@@ -471,5 +475,44 @@ func.func @along_m(%b: memref<32x2xf32>, %c: memref<16x2xf32>, %bias: memref<16x
 }
 memref.global "private" constant @weights_a : memref<16x32xf32> =
     dense<[[-3.0, -2.0, -1.0, 0.0, 1.0, 2.0, 3.0, -3.0, -2.0, -1.0, 0.0, 1.0, 2.0, 3.0, -3.0, -2.0, -1.0, 0.0, 1.0, 2.0, 3.0, -3.0, -2.0, -1.0, 0.0, 1.0, 2.0, 3.0, -3.0, -2.0, -1.0, 0.0], [1.0, 2.0, 3.0, -3.0, -2.0, -1.0, 0.0, 1.0, 2.0, 3.0, -3.0, -2.0, -1.0, 0.0, 1.0, 2.0, 3.0, -3.0, -2.0, -1.0, 0.0, 1.0, 2.0, 3.0, -3.0, -2.0, -1.0, 0.0, 1.0, 2.0, 3.0, -3.0], [-2.0, -1.0, 0.0, 1.0, 2.0, 3.0, -3.0, -2.0, -1.0, 0.0, 1.0, 2.0, 3.0, -3.0, -2.0, -1.0, 0.0, 1.0, 2.0, 3.0, -3.0, -2.0, -1.0, 0.0, 1.0, 2.0, 3.0, -3.0, -2.0, -1.0, 0.0, 1.0], [2.0, 3.0, -3.0, -2.0, -1.0, 0.0, 1.0, 2.0, 3.0, -3.0, -2.0, -1.0, 0.0, 1.0, 2.0, 3.0, -3.0, -2.0, -1.0, 0.0, 1.0, 2.0, 3.0, -3.0, -2.0, -1.0, 0.0, 1.0, 2.0, 3.0, -3.0, -2.0], [-1.0, 0.0, 1.0, 2.0, 3.0, -3.0, -2.0, -1.0, 0.0, 1.0, 2.0, 3.0, -3.0, -2.0, -1.0, 0.0, 1.0, 2.0, 3.0, -3.0, -2.0, -1.0, 0.0, 1.0, 2.0, 3.0, -3.0, -2.0, -1.0, 0.0, 1.0, 2.0], [3.0, -3.0, -2.0, -1.0, 0.0, 1.0, 2.0, 3.0, -3.0, -2.0, -1.0, 0.0, 1.0, 2.0, 3.0, -3.0, -2.0, -1.0, 0.0, 1.0, 2.0, 3.0, -3.0, -2.0, -1.0, 0.0, 1.0, 2.0, 3.0, -3.0, -2.0, -1.0], [0.0, 1.0, 2.0, 3.0, -3.0, -2.0, -1.0, 0.0, 1.0, 2.0, 3.0, -3.0, -2.0, -1.0, 0.0, 1.0, 2.0, 3.0, -3.0, -2.0, -1.0, 0.0, 1.0, 2.0, 3.0, -3.0, -2.0, -1.0, 0.0, 1.0, 2.0, 3.0], [-3.0, -2.0, -1.0, 0.0, 1.0, 2.0, 3.0, -3.0, -2.0, -1.0, 0.0, 1.0, 2.0, 3.0, -3.0, -2.0, -1.0, 0.0, 1.0, 2.0, 3.0, -3.0, -2.0, -1.0, 0.0, 1.0, 2.0, 3.0, -3.0, -2.0, -1.0, 0.0], [1.0, 2.0, 3.0, -3.0, -2.0, -1.0, 0.0, 1.0, 2.0, 3.0, -3.0, -2.0, -1.0, 0.0, 1.0, 2.0, 3.0, -3.0, -2.0, -1.0, 0.0, 1.0, 2.0, 3.0, -3.0, -2.0, -1.0, 0.0, 1.0, 2.0, 3.0, -3.0], [-2.0, -1.0, 0.0, 1.0, 2.0, 3.0, -3.0, -2.0, -1.0, 0.0, 1.0, 2.0, 3.0, -3.0, -2.0, -1.0, 0.0, 1.0, 2.0, 3.0, -3.0, -2.0, -1.0, 0.0, 1.0, 2.0, 3.0, -3.0, -2.0, -1.0, 0.0, 1.0], [2.0, 3.0, -3.0, -2.0, -1.0, 0.0, 1.0, 2.0, 3.0, -3.0, -2.0, -1.0, 0.0, 1.0, 2.0, 3.0, -3.0, -2.0, -1.0, 0.0, 1.0, 2.0, 3.0, -3.0, -2.0, -1.0, 0.0, 1.0, 2.0, 3.0, -3.0, -2.0], [-1.0, 0.0, 1.0, 2.0, 3.0, -3.0, -2.0, -1.0, 0.0, 1.0, 2.0, 3.0, -3.0, -2.0, -1.0, 0.0, 1.0, 2.0, 3.0, -3.0, -2.0, -1.0, 0.0, 1.0, 2.0, 3.0, -3.0, -2.0, -1.0, 0.0, 1.0, 2.0], [3.0, -3.0, -2.0, -1.0, 0.0, 1.0, 2.0, 3.0, -3.0, -2.0, -1.0, 0.0, 1.0, 2.0, 3.0, -3.0, -2.0, -1.0, 0.0, 1.0, 2.0, 3.0, -3.0, -2.0, -1.0, 0.0, 1.0, 2.0, 3.0, -3.0, -2.0, -1.0], [0.0, 1.0, 2.0, 3.0, -3.0, -2.0, -1.0, 0.0, 1.0, 2.0, 3.0, -3.0, -2.0, -1.0, 0.0, 1.0, 2.0, 3.0, -3.0, -2.0, -1.0, 0.0, 1.0, 2.0, 3.0, -3.0, -2.0, -1.0, 0.0, 1.0, 2.0, 3.0], [-3.0, -2.0, -1.0, 0.0, 1.0, 2.0, 3.0, -3.0, -2.0, -1.0, 0.0, 1.0, 2.0, 3.0, -3.0, -2.0, -1.0, 0.0, 1.0, 2.0, 3.0, -3.0, -2.0, -1.0, 0.0, 1.0, 2.0, 3.0, -3.0, -2.0, -1.0, 0.0], [1.0, 2.0, 3.0, -3.0, -2.0, -1.0, 0.0, 1.0, 2.0, 3.0, -3.0, -2.0, -1.0, 0.0, 1.0, 2.0, 3.0, -3.0, -2.0, -1.0, 0.0, 1.0, 2.0, 3.0, -3.0, -2.0, -1.0, 0.0, 1.0, 2.0, 3.0, -3.0]]>
+
+// A 3x3 convolution's im2col (2 channels of a padded 6x6 image, a 4x4
+// output), with constant weights for 8 filters: with the vectors along m,
+// B's scalars are read where the im2col copied them from, and the copy
+// goes. Tiles of 12 columns (one vector each), which hold 3 whole rows of
+// the output: one base per row, the others at constant offsets.
+// CHECK-LABEL: func @im2col_in_place
+// CHECK-SAME: (%[[X:.+]]: memref<1x2x6x6xf32>,
+func.func @im2col_in_place(%x: memref<1x2x6x6xf32>, %y: memref<8x16xf32>) {
+  // CHECK: %[[FLAT:.+]] = memref.collapse_shape %[[X]] {{\[}}[0, 1, 2, 3]] : memref<1x2x6x6xf32> into memref<72xf32>
+  // CHECK: scf.for %[[K:.+]] = {{.*}} iter_args(
+  // CHECK: vector.load
+  // CHECK: %[[KAT:.+]] = affine.apply #{{.+}}(%[[K]])
+  // CHECK: %[[ROW0:.+]] = arith.addi %{{.+}}, %[[KAT]]
+  // CHECK: %[[ROW1:.+]] = arith.addi %{{.+}}, %[[KAT]]
+  // CHECK: %[[ROW2:.+]] = arith.addi %{{.+}}, %[[KAT]]
+  // CHECK: memref.load %[[FLAT]][%[[ROW0]]]
+  // CHECK: %[[NEXT:.+]] = arith.addi %[[ROW0]], %c1
+  // CHECK: memref.load %[[FLAT]][%[[NEXT]]]
+  // CHECK-NOT: linalg.generic
+  // CHECK: return
+  %col = memref.alloc() : memref<1x2x3x3x4x4xf32>
+  linalg.generic {indexing_maps = [affine_map<(n, c, kh, kw, oh, ow) -> (n, c, oh + kh, ow + kw)>,
+                                   affine_map<(n, c, kh, kw, oh, ow) -> (n, c, kh, kw, oh, ow)>],
+                  iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel", "parallel"]}
+      ins(%x : memref<1x2x6x6xf32>) outs(%col : memref<1x2x3x3x4x4xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    linalg.yield %in : f32
+  }
+  %b = memref.collapse_shape %col [[0, 1, 2, 3], [4, 5]] : memref<1x2x3x3x4x4xf32> into memref<18x16xf32>
+  %w = memref.get_global @conv_weights : memref<8x18xf32>
+  %zero = arith.constant 0.0 : f32
+  linalg.fill ins(%zero : f32) outs(%y : memref<8x16xf32>)
+  linalg.matmul ins(%w, %b : memref<8x18xf32>, memref<18x16xf32>) outs(%y : memref<8x16xf32>)
+  memref.dealloc %col : memref<1x2x3x3x4x4xf32>
+  return
+}
+memref.global "private" constant @conv_weights : memref<8x18xf32> =
+    dense<[[-2.0, -1.0, 0.0, 1.0, 2.0, -2.0, -1.0, 0.0, 1.0, 2.0, -2.0, -1.0, 0.0, 1.0, 2.0, -2.0, -1.0, 0.0], [1.0, 2.0, -2.0, -1.0, 0.0, 1.0, 2.0, -2.0, -1.0, 0.0, 1.0, 2.0, -2.0, -1.0, 0.0, 1.0, 2.0, -2.0], [-1.0, 0.0, 1.0, 2.0, -2.0, -1.0, 0.0, 1.0, 2.0, -2.0, -1.0, 0.0, 1.0, 2.0, -2.0, -1.0, 0.0, 1.0], [2.0, -2.0, -1.0, 0.0, 1.0, 2.0, -2.0, -1.0, 0.0, 1.0, 2.0, -2.0, -1.0, 0.0, 1.0, 2.0, -2.0, -1.0], [0.0, 1.0, 2.0, -2.0, -1.0, 0.0, 1.0, 2.0, -2.0, -1.0, 0.0, 1.0, 2.0, -2.0, -1.0, 0.0, 1.0, 2.0], [-2.0, -1.0, 0.0, 1.0, 2.0, -2.0, -1.0, 0.0, 1.0, 2.0, -2.0, -1.0, 0.0, 1.0, 2.0, -2.0, -1.0, 0.0], [1.0, 2.0, -2.0, -1.0, 0.0, 1.0, 2.0, -2.0, -1.0, 0.0, 1.0, 2.0, -2.0, -1.0, 0.0, 1.0, 2.0, -2.0], [-1.0, 0.0, 1.0, 2.0, -2.0, -1.0, 0.0, 1.0, 2.0, -2.0, -1.0, 0.0, 1.0, 2.0, -2.0, -1.0, 0.0, 1.0]]>
 
 }

@@ -61,6 +61,17 @@ std::optional<ContractionPlan> planContraction(linalg::LinalgOp op) {
   return plan;
 }
 
+/// The coefficients of `e`, a linear function of the loop dims with no
+/// constant term, or none (a floordiv or mod flattens into local variables).
+static std::optional<SmallVector<int64_t>> linearCoefficients(AffineExpr e, unsigned numDims) {
+  SmallVector<int64_t> flat; // dims, locals, constant
+  if (failed(getFlattenedAffineExpr(e, numDims, 0, &flat)) || flat.size() != numDims + 1 ||
+      flat.back() != 0)
+    return std::nullopt;
+  flat.pop_back();
+  return flat;
+}
+
 memref::GlobalOp constantGlobal(Value v) {
   while (isa_and_nonnull<memref::CollapseShapeOp, memref::ExpandShapeOp>(v.getDefiningOp()))
     v = v.getDefiningOp()->getOperand(0);
@@ -89,6 +100,106 @@ std::optional<ConstantMatrix> constantMatrix(linalg::LinalgOp op, unsigned opera
                         type.getDimSize(type.getRank() - 1)};
 }
 
+/// The bytes a buffer may occupy: the buffer it is a view of and, within a
+/// view of the workspace at a constant offset, [begin, end).
+namespace {
+struct Extent {
+  Value root;
+  int64_t begin = 0, end = std::numeric_limits<int64_t>::max();
+};
+} // namespace
+
+static Extent extentOf(Value v) {
+  Extent extent;
+  while (auto view = v.getDefiningOp<ViewLikeOpInterface>()) {
+    if (auto planned = dyn_cast<memref::ViewOp>(view.getOperation())) {
+      std::optional<int64_t> shift = getConstantIntValue(planned.getByteShift());
+      MemRefType type = planned.getType();
+      if (shift && type.hasStaticShape() && type.getElementType().isIntOrFloat()) {
+        extent.begin = *shift;
+        extent.end = *shift + type.getNumElements() * type.getElementTypeBitWidth() / 8;
+      }
+    }
+    v = view.getViewSource();
+  }
+  extent.root = v;
+  return extent;
+}
+
+bool disjoint(Value a, Value b) {
+  Extent x = extentOf(a), y = extentOf(b);
+  if (x.root != y.root)
+    return true;
+  return x.end <= y.begin || y.end <= x.begin;
+}
+
+std::optional<Im2colRead> im2colRead(linalg::LinalgOp op) {
+  Value b = op.getDpsInputs()[1];
+  SmallVector<ReassociationIndices> groups;
+  auto collapse = b.getDefiningOp<memref::CollapseShapeOp>();
+  Value buffer = collapse ? collapse.getSrc() : b;
+  auto bufferType = cast<MemRefType>(buffer.getType());
+  if (collapse)
+    groups = collapse.getReassociationIndices();
+  else
+    for (int64_t d = 0; d < bufferType.getRank(); ++d)
+      groups.push_back({d});
+  if (!buffer.getDefiningOp<memref::AllocOp>() || (collapse && !collapse->hasOneUse()))
+    return std::nullopt;
+  // The copy: the only writer of the buffer, which only B reads.
+  linalg::GenericOp copy;
+  for (Operation *user : buffer.getUsers()) {
+    if (user == collapse.getOperation() || isa<memref::DeallocOp>(user) ||
+        (!collapse && user == op.getOperation()))
+      continue;
+    auto generic = dyn_cast<linalg::GenericOp>(user);
+    if (copy || !generic || generic.getNumDpsInputs() != 1 || generic.getNumDpsInits() != 1 ||
+        generic.getDpsInits()[0] != buffer)
+      return std::nullopt;
+    copy = generic;
+  }
+  if (!copy || copy->getBlock() != op->getBlock() || !copy->isBeforeInBlock(op) ||
+      !copy.hasPureBufferSemantics() || copy.getNumReductionLoops() != 0 ||
+      !copy.getMatchingIndexingMap(copy.getDpsInitOperand(0)).isIdentity() ||
+      copy.getBody()->getTerminator()->getOperand(0) != copy.getBody()->getArgument(0))
+    return std::nullopt;
+  Value source = copy.getDpsInputs()[0];
+  auto sourceType = dyn_cast<MemRefType>(source.getType());
+  if (!sourceType || !sourceType.hasStaticShape() || !sourceType.getLayout().isIdentity() ||
+      sourceType.getElementType() != bufferType.getElementType() || !bufferType.hasStaticShape())
+    return std::nullopt;
+  // Nothing writes or frees the source until the product reads it.
+  for (Operation *between = copy->getNextNode(); between != op.getOperation();
+       between = between->getNextNode()) {
+    if (isMemoryEffectFree(between) || isa<memref::AllocOp>(between))
+      continue;
+    auto writer = dyn_cast<linalg::LinalgOp>(between);
+    if (!writer || !llvm::all_of(writer.getDpsInits(),
+                                 [&](Value written) { return disjoint(source, written); }))
+      return std::nullopt;
+  }
+  // Each copy loop's coefficient in the source's linear position.
+  AffineMap inMap = copy.getMatchingIndexingMap(copy.getDpsInputOperand(0));
+  unsigned loops = copy.getNumLoops();
+  SmallVector<int64_t> coefficients(loops, 0);
+  int64_t stride = 1;
+  for (int64_t r = sourceType.getRank() - 1; r >= 0; --r) {
+    std::optional<SmallVector<int64_t>> c = linearCoefficients(inMap.getResult(r), loops);
+    if (!c)
+      return std::nullopt;
+    for (unsigned d = 0; d < loops; ++d)
+      coefficients[d] += (*c)[d] * stride;
+    stride *= sourceType.getDimSize(r);
+  }
+  Im2colRead read{copy, source, {}};
+  for (ReassociationIndices &group : groups) {
+    read.groups.emplace_back();
+    for (int64_t d : group)
+      read.groups.back().push_back({bufferType.getDimSize(d), coefficients[d]});
+  }
+  return read;
+}
+
 std::optional<int64_t> staticStride(Value v, unsigned dim) {
   auto type = dyn_cast<MemRefType>(v.getType());
   SmallVector<int64_t> strides;
@@ -111,17 +222,6 @@ bool isScalarElementwise(Block *body) {
         return false;
   }
   return true;
-}
-
-/// The coefficients of `e`, a linear function of the loop dims with no
-/// constant term, or none (a floordiv or mod flattens into local variables).
-static std::optional<SmallVector<int64_t>> linearCoefficients(AffineExpr e, unsigned numDims) {
-  SmallVector<int64_t> flat; // dims, locals, constant
-  if (failed(getFlattenedAffineExpr(e, numDims, 0, &flat)) || flat.size() != numDims + 1 ||
-      flat.back() != 0)
-    return std::nullopt;
-  flat.pop_back();
-  return flat;
 }
 
 std::optional<WindowPlan> planWindow(linalg::GenericOp op) {

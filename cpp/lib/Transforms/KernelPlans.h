@@ -74,6 +74,31 @@ struct ConstantMatrix {
 std::optional<ConstantMatrix> constantMatrix(mlir::linalg::LinalgOp op, unsigned operand,
                                              unsigned row, unsigned col);
 
+/// Whether the memrefs `a` and `b` are provably different memory: views of
+/// distinct arguments or allocations, or of disjoint parts of the
+/// workspace.
+bool disjoint(mlir::Value a, mlir::Value b);
+
+/// A contraction's B that an im2col copy made just for it, which the kernel
+/// can read in place, from the copy's source: B's element at indices
+/// (i_0, ...) is at linear position sum over p of position(p, i_p) in
+/// `source` (contiguous), where position(p, x) delinearizes x over the
+/// copy's loops that B's dim p collapses and sums each coordinate times
+/// its coefficient.
+struct Im2colRead {
+  mlir::linalg::GenericOp copy;
+  mlir::Value source;
+  /// Per dim of B, (size, coefficient) of each copy loop it collapses,
+  /// outermost first.
+  llvm::SmallVector<llvm::SmallVector<std::pair<int64_t, int64_t>>> groups;
+};
+
+/// The im2col that made `op`'s B, if B can be read in place: a copy (one
+/// input, affine and linear in the loops) into a buffer that nothing else
+/// reads, from a source of static shape and identity layout that nothing
+/// writes or frees between the copy and `op`.
+std::optional<Im2colRead> im2colRead(mlir::linalg::LinalgOp op);
+
 /// The static stride, in elements, of dim `dim` of the memref `v`; or none.
 std::optional<int64_t> staticStride(mlir::Value v, unsigned dim);
 

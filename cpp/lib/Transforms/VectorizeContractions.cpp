@@ -110,39 +110,6 @@ std::optional<int64_t> vectorStride(linalg::GenericOp epilogue, OpOperand *input
   return staticStride(input->get(), *position);
 }
 
-/// The bytes a buffer may occupy: the buffer it is a view of and, within a
-/// view of the workspace at a constant offset, [begin, end).
-struct Extent {
-  Value root;
-  int64_t begin = 0, end = std::numeric_limits<int64_t>::max();
-};
-
-Extent extentOf(Value v) {
-  Extent extent;
-  while (auto view = v.getDefiningOp<ViewLikeOpInterface>()) {
-    if (auto planned = dyn_cast<memref::ViewOp>(view.getOperation())) {
-      std::optional<int64_t> shift = getConstantIntValue(planned.getByteShift());
-      MemRefType type = planned.getType();
-      if (shift && type.hasStaticShape() && type.getElementType().isIntOrFloat()) {
-        extent.begin = *shift;
-        extent.end = *shift + type.getNumElements() * type.getElementTypeBitWidth() / 8;
-      }
-    }
-    v = view.getViewSource();
-  }
-  extent.root = v;
-  return extent;
-}
-
-/// Whether `a` and `b` are provably different memory: views of distinct
-/// arguments or allocations, or of disjoint parts of the workspace.
-bool disjoint(Value a, Value b) {
-  Extent x = extentOf(a), y = extentOf(b);
-  if (x.root != y.root)
-    return true;
-  return x.end <= y.begin || y.end <= x.begin;
-}
-
 /// Whether `input` of an epilogue reads the contraction's result itself:
 /// the epilogue's own buffer, at the element it writes. The accumulators
 /// hold that value.
@@ -354,18 +321,26 @@ void storeMasked(OpBuilder &b, Location loc, Value v, Value base, ValueRange at,
     vector::StoreOp::create(b, loc, v, base, at);
 }
 
-/// Stores `v` at `at` in `base` and on along its innermost dim, `stride`
-/// apart (a scatter unless 1), only the lanes in `mask` if there is one.
-void storeStrided(OpBuilder &b, Location loc, Value v, Value base, ValueRange at, int64_t stride,
-                  Value mask) {
-  if (stride == 1)
-    return storeMasked(b, loc, v, base, at, mask);
-  int64_t lanes = cast<VectorType>(v.getType()).getNumElements();
-  Value indices = laneOffsets(b, loc, lanes, stride);
-  if (!mask)
-    mask = vector::ConstantMaskOp::create(b, loc, VectorType::get({lanes}, b.getI1Type()),
-                                          ArrayRef<int64_t>{lanes});
-  vector::ScatterOp::create(b, loc, /*resultType=*/Type(), base, at, indices, mask, v);
+/// Transposes in place the square matrix whose rows are `rows`, as many
+/// as each has lanes (a power of two): in log2(lanes) rounds of shuffles,
+/// round h exchanging, between rows i and i + h (i without bit h), the
+/// elements whose column differs from the row in bit h.
+void transposeSquare(OpBuilder &b, Location loc, MutableArrayRef<Value> rows) {
+  int64_t lanes = rows.size();
+  for (int64_t h = 1; h < lanes; h *= 2)
+    for (int64_t i = 0; i < lanes; ++i) {
+      if (i & h)
+        continue;
+      // Lanes of the pair, concatenated: [0, lanes) row i, then row i + h.
+      SmallVector<int64_t> low, high;
+      for (int64_t l = 0; l < lanes; ++l) {
+        low.push_back(l & h ? lanes + l - h : l);
+        high.push_back(l & h ? lanes + l : l + h);
+      }
+      Value first = vector::ShuffleOp::create(b, loc, rows[i], rows[i + h], low);
+      rows[i + h] = vector::ShuffleOp::create(b, loc, rows[i], rows[i + h], high);
+      rows[i] = first;
+    }
 }
 
 /// The fill of the kernel's init buffer before it, with nothing between but
@@ -422,7 +397,11 @@ public:
           getAffineDimExpr(vecDim, op.getContext()));
     };
     std::optional<unsigned> cColumn = position(2), vecColumn = position(vecOperand);
-    if (!cColumn || !vecColumn)
+    // The epilogue runs on vectors along n: with the vectors along m, after
+    // the tile is transposed.
+    std::optional<unsigned> cRow = op.getIndexingMapsArray()[2].getResultPosition(
+        getAffineDimExpr(plan.n, op.getContext()));
+    if (!cColumn || !vecColumn || !cRow)
       return std::nullopt;
     std::optional<int64_t> vecStride = staticStride(op.getDpsInputs()[vecOperand], *vecColumn);
     std::optional<int64_t> cStride = staticStride(op.getDpsInits()[0], *cColumn);
@@ -431,7 +410,7 @@ public:
       vecStride = cStride = 1;
     if (!vecStride || !cStride)
       return std::nullopt;
-    return KernelEmitter(op, plan, config, *cColumn, vecOperand, *vecStride, *cStride);
+    return KernelEmitter(op, plan, config, *cRow, vecOperand, *vecStride, *cStride);
   }
 
   /// Replaces `op` (and its epilogue) by the loop nest.
@@ -441,11 +420,30 @@ public:
     scalarSource = op.getDpsInputs()[1 - vecOperand];
     c = op.getDpsInits()[0];
     panelsValue = panels(b, panelsSymbol);
+    // With the vectors along m, B gives scalars: an im2col's are read from
+    // its source, and the copy goes.
+    if (vecDim == plan.m)
+      im2col = im2colRead(op);
+    if (im2col) {
+      // Tiles that divide the image's rows stay in one; tiles of whole rows
+      // hold runs of one row each. Otherwise, every row runs alone.
+      unsigned p = *op.getIndexingMapsArray()[1].getResultPosition(
+          getAffineDimExpr(rowDim, op.getContext()));
+      auto [length, step] = im2col->groups[p].back();
+      im2colStep = step;
+      im2colRun = length % tileRows == 0 ? tileRows : tileRows % length == 0 ? length : 1;
+      auto type = cast<MemRefType>(im2col->source.getType());
+      ReassociationIndices all = llvm::to_vector(llvm::seq<int64_t>(0, type.getRank()));
+      flatSource = memref::CollapseShapeOp::create(b, op.getLoc(), im2col->source,
+                                                   ArrayRef<ReassociationIndices>{all});
+    }
     ivs.assign(op.getNumLoops(), Value());
     for (Range r : op.createLoopRanges(b, op.getLoc()))
       sizes.push_back(r.size);
     emitOuter(b, op.getLoc(), 0);
     op->erase();
+    if (im2col)
+      im2col->copy->erase();
     if (epilogue)
       epilogue->erase();
     if (initFill)
@@ -566,6 +564,28 @@ private:
     return memref::GetGlobalOp::create(b, op.getLoc(), global.getType(), symbol.getValue());
   }
 
+  /// The linear position in the im2col's source of the part of B's indices
+  /// that `at` gives, by loop (null for the loops left out).
+  Value im2colPosition(OpBuilder &b, Location loc, function_ref<Value(unsigned)> at) {
+    AffineExpr position = b.getAffineConstantExpr(0);
+    SmallVector<Value> operands;
+    for (auto [p, e] : llvm::enumerate(op.getIndexingMapsArray()[1].getResults())) {
+      Value index = at(cast<AffineDimExpr>(e).getPosition());
+      if (!index)
+        continue;
+      // The index delinearized over the group's loops, innermost last.
+      AffineExpr x = b.getAffineDimExpr(operands.size());
+      operands.push_back(index);
+      int64_t inner = 1;
+      for (auto [size, coefficient] : llvm::reverse(im2col->groups[p])) {
+        position = position + (x.floorDiv(inner) % size) * coefficient;
+        inner *= size;
+      }
+    }
+    return affine::AffineApplyOp::create(b, loc, AffineMap::get(operands.size(), 0, position),
+                                         operands);
+  }
+
   /// Indices into operand `operand` with the loops of the tile's rows, of
   /// its vectors and k at the given positions and the outer loops at their
   /// induction variables.
@@ -612,6 +632,15 @@ private:
       rowAt.push_back(lastRow ? arith::MinSIOp::create(b, loc, r, lastRow).getResult() : r);
     }
     Value zeroK = idx(b, loc, 0);
+    // Where an im2col's source holds B's scalars for the tile's rows at
+    // k = 0: one base per run of rows in one row of the image, and constant
+    // offsets from it.
+    SmallVector<Value> rowPosition;
+    if (im2col)
+      for (int64_t i = 0; i < rows; i += im2colRun)
+        rowPosition.push_back(im2colPosition(b, loc, [&](unsigned d) {
+          return d == plan.k ? Value() : d == rowDim ? rowAt[i] : ivs[d];
+        }));
     SmallVector<Value> acc;
     Value filled = initFill ? splat(b, loc, initFill.getInputs()[0], lanes) : Value();
     for (int64_t i = 0; i < rows; ++i)
@@ -650,9 +679,22 @@ private:
                                          ValueRange{nextPanel, k, idx(kb, loc, j * lanes)},
                                          kb.getBoolAttr(false), kb.getI32IntegerAttr(3),
                                          kb.getBoolAttr(true));
+          Value kPosition;
+          if (im2col)
+            kPosition =
+                im2colPosition(kb, loc, [&](unsigned d) { return d == plan.k ? k : Value(); });
+          SmallVector<Value> bases;
+          for (Value position : rowPosition)
+            bases.push_back(arith::AddIOp::create(kb, loc, position, kPosition));
           for (int64_t i = 0; i < rows; ++i) {
-            Value s = memref::LoadOp::create(kb, loc, scalarSource,
-                                             indices(kb, loc, 1 - vecOperand, rowAt[i], n0, k));
+            Value at = im2col ? offset(kb, loc, bases[i / im2colRun], i % im2colRun * im2colStep)
+                              : Value();
+            Value s = im2col ? memref::LoadOp::create(kb, loc, flatSource, ValueRange{at})
+                                   .getResult()
+                             : memref::LoadOp::create(
+                                   kb, loc, scalarSource,
+                                   indices(kb, loc, 1 - vecOperand, rowAt[i], n0, k))
+                                   .getResult();
             Value splat = vector::BroadcastOp::create(kb, loc, vecType, s);
             for (int64_t j = 0; j < vecs; ++j)
               next.push_back(
@@ -660,12 +702,51 @@ private:
           }
           scf::YieldOp::create(kb, loc, next);
         });
+    if (vecDim == plan.m) {
+      storeTransposed(b, loc, kLoop.getResults(), rowAt, colAt, masks);
+      return;
+    }
     for (int64_t i = 0; i < rows; ++i)
       for (int64_t j = 0; j < vecs; ++j) {
         SmallVector<Value> at = indices(b, loc, 2, rowAt[i], colAt[j], zeroK);
         Value result = applyEpilogue(b, loc, kLoop.getResult(i * vecs + j), at, masks[j]);
-        storeStrided(b, loc, result, c, at, cStride, masks[j]);
+        storeMasked(b, loc, result, c, at, masks[j]);
       }
+  }
+
+  /// Stores a tile whose vectors run along m (`acc`, row i's vector j at
+  /// [i * vecs + j]) as vectors along n, where C is contiguous: blocks of
+  /// `lanes` x `lanes` are transposed in registers, and the epilogue runs
+  /// on the transposed vectors. The rows of the tile are static (sizes are,
+  /// with the vectors along m).
+  void storeTransposed(OpBuilder &b, Location loc, ValueRange acc, ArrayRef<Value> rowAt,
+                       ArrayRef<Value> colAt, ArrayRef<Value> masks) {
+    int64_t rows = rowAt.size(), vecs = colAt.size();
+    Value zero = arith::ConstantOp::create(b, loc, b.getZeroAttr(vecType));
+    for (int64_t j = 0; j < vecs; ++j) {
+      // Lanes past m are not stored.
+      int64_t live = masks[j] ? cast<vector::ConstantMaskOp>(masks[j].getDefiningOp())
+                                    .getMaskDimSizes()[0]
+                              : lanes;
+      for (int64_t first = 0; first < rows; first += lanes) {
+        int64_t count = std::min<int64_t>(lanes, rows - first);
+        SmallVector<Value> block(lanes, zero);
+        for (int64_t i = 0; i < count; ++i)
+          block[i] = acc[(first + i) * vecs + j];
+        transposeSquare(b, loc, block);
+        Value mask = count < (int64_t)lanes
+                         ? vector::ConstantMaskOp::create(
+                               b, loc, VectorType::get({lanes}, b.getI1Type()),
+                               ArrayRef<int64_t>{count})
+                               .getResult()
+                         : Value();
+        for (int64_t l = 0; l < live; ++l) {
+          SmallVector<Value> at =
+              indices(b, loc, 2, rowAt[first], offset(b, loc, colAt[j], l), idx(b, loc, 0));
+          storeMasked(b, loc, applyEpilogue(b, loc, block[l], at, mask), c, at, mask);
+        }
+      }
+    }
   }
 
   linalg::LinalgOp op;
@@ -684,6 +765,9 @@ private:
   SmallVector<Value> ivs;
   SmallVector<OpFoldResult> sizes; // loop sizes, constant or read at run time
   Value vecSource, scalarSource, c;
+  std::optional<Im2colRead> im2col; // B's im2col, read in place
+  Value flatSource;                 // its source, as one dim
+  int64_t im2colStep = 0, im2colRun = 1; // tile rows in a run of one image row, and their step
   Value panelsValue; // the vector operand in panels, if packed
 };
 
