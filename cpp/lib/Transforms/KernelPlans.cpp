@@ -144,25 +144,48 @@ std::optional<Im2colRead> im2colRead(linalg::LinalgOp op) {
   else
     for (int64_t d = 0; d < bufferType.getRank(); ++d)
       groups.push_back({d});
-  if (!buffer.getDefiningOp<memref::AllocOp>() || (collapse && !collapse->hasOneUse()))
+  if (!buffer.getDefiningOp<memref::AllocOp>())
     return std::nullopt;
-  // The copy: the only writer of the buffer, which only B reads.
-  linalg::GenericOp copy;
-  for (Operation *user : buffer.getUsers()) {
-    if (user == collapse.getOperation() || isa<memref::DeallocOp>(user) ||
-        (!collapse && user == op.getOperation()))
-      continue;
+  // The buffer may be reused (bufferization shares it between convolutions
+  // of one shape): it is written only by whole copies, read only by
+  // products, all in op's block, and op is the only reader of the copy
+  // before it, up to the next one.
+  auto isCopy = [&](Operation *user) {
     auto generic = dyn_cast<linalg::GenericOp>(user);
-    if (copy || !generic || generic.getNumDpsInputs() != 1 || generic.getNumDpsInits() != 1 ||
-        generic.getDpsInits()[0] != buffer)
+    return generic && generic.getNumDpsInputs() == 1 && generic.getNumDpsInits() == 1 &&
+           generic.getDpsInits()[0] == buffer && generic.hasPureBufferSemantics() &&
+           generic.getNumReductionLoops() == 0 &&
+           generic.getMatchingIndexingMap(generic.getDpsInitOperand(0)).isIdentity() &&
+           generic.getBody()->getTerminator()->getOperand(0) == generic.getBody()->getArgument(0);
+  };
+  SmallVector<Operation *> readers;
+  for (Operation *user : buffer.getUsers()) {
+    if (user == collapse.getOperation() || isa<memref::DeallocOp>(user))
+      continue;
+    if (user->getBlock() != op->getBlock() ||
+        (!isCopy(user) && !(isa<linalg::LinalgOp>(user) && !collapse)))
       return std::nullopt;
-    copy = generic;
+    if (!isCopy(user))
+      readers.push_back(user);
   }
-  if (!copy || copy->getBlock() != op->getBlock() || !copy->isBeforeInBlock(op) ||
-      !copy.hasPureBufferSemantics() || copy.getNumReductionLoops() != 0 ||
-      !copy.getMatchingIndexingMap(copy.getDpsInitOperand(0)).isIdentity() ||
-      copy.getBody()->getTerminator()->getOperand(0) != copy.getBody()->getArgument(0))
+  if (collapse)
+    for (Operation *user : collapse->getUsers()) {
+      if (user->getBlock() != op->getBlock() || !isa<linalg::LinalgOp>(user))
+        return std::nullopt;
+      readers.push_back(user);
+    }
+  linalg::GenericOp copy;
+  for (Operation *before = op->getPrevNode(); before && !copy; before = before->getPrevNode()) {
+    if (llvm::is_contained(readers, before))
+      return std::nullopt;
+    if (isCopy(before))
+      copy = cast<linalg::GenericOp>(before);
+  }
+  if (!copy)
     return std::nullopt;
+  for (Operation *after = op->getNextNode(); after && !isCopy(after); after = after->getNextNode())
+    if (llvm::is_contained(readers, after))
+      return std::nullopt;
   Value source = copy.getDpsInputs()[0];
   auto sourceType = dyn_cast<MemRefType>(source.getType());
   if (!sourceType || !sourceType.hasStaticShape() || !sourceType.getLayout().isIdentity() ||

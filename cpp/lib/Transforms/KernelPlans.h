@@ -94,9 +94,9 @@ struct Im2colRead {
 };
 
 /// The im2col that made `op`'s B, if B can be read in place: a copy (one
-/// input, affine and linear in the loops) into a buffer that nothing else
-/// reads, from a source of static shape and identity layout that nothing
-/// writes or frees between the copy and `op`.
+/// input, affine and linear in the loops) into a buffer whose copied values
+/// nothing else reads, from a source of static shape and identity layout
+/// that nothing writes or frees between the copy and `op`.
 std::optional<Im2colRead> im2colRead(mlir::linalg::LinalgOp op);
 
 /// The static stride, in elements, of dim `dim` of the memref `v`; or none.
