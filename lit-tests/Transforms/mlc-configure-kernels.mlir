@@ -120,8 +120,8 @@ func.func @kernels_untargeted(%a: memref<256x64xf32>, %b: memref<64x512xf32>, %c
 // CHECK: linalg.fill {mlc.kernel_config = {lanes = 32 : i64, rows = 1 : i64, vectors = 1 : i64}}
 module attributes {mlc.target = #llvm.target<triple = "x86_64-unknown-linux-gnu", chip = "haswell",
                                              features = #llvm.target_features<["+avx2", "+fma"]>>} {
-  func.func @copies_avx2(%a: memref<64x56x56xf32>, %b: memref<64x56x56xf32>, %c: memref<4x40xi8>) {
-    linalg.copy ins(%a : memref<64x56x56xf32>) outs(%b : memref<64x56x56xf32>)
+  func.func @copies_avx2(%a: memref<128x56x56xf32>, %b: memref<128x56x56xf32>, %c: memref<4x40xi8>) {
+    linalg.copy ins(%a : memref<128x56x56xf32>) outs(%b : memref<128x56x56xf32>)
     %zero = arith.constant 0 : i8
     linalg.fill ins(%zero : i8) outs(%c : memref<4x40xi8>)
     return

@@ -177,16 +177,16 @@ func.func @matmul_dynamic(%a: memref<?x?xf32>, %b: memref<?x?xf32>, %c: memref<?
 // store. Stride 2 along columns reads 2 * 8 - 1 values and keeps the even
 // ones. Channels run in parallel once the work is large enough.
 // CHECK-LABEL: func @depthwise_stride2
-func.func @depthwise_stride2(%x: memref<1x64x41x41xf32>, %w: memref<64x3x3xf32>, %y: memref<1x64x20x20xf32>) {
+func.func @depthwise_stride2(%x: memref<1x128x41x41xf32>, %w: memref<128x3x3xf32>, %y: memref<1x128x20x20xf32>) {
   %zero = arith.constant 0.0 : f32
-  // CHECK: scf.parallel (%[[F:.+]]) = (%c0{{.*}}) to (%c64{{.*}}) step (%c1{{.*}})
+  // CHECK: scf.parallel (%[[F:.+]]) = (%c0{{.*}}) to (%c128{{.*}}) step (%c1{{.*}})
   // CHECK: scf.for %[[OH:.+]] = %c0{{.*}} to %c20{{.*}} step %c1
   // CHECK: scf.for %[[OW:.+]] = %c0{{.*}} to %c16{{.*}} step %c8
-  // CHECK: vector.load %{{.+}}[%c0{{.*}}, %[[F]], %[[OH]], %[[OW]]] : memref<1x64x20x20xf32>, vector<8xf32>
+  // CHECK: vector.load %{{.+}}[%c0{{.*}}, %[[F]], %[[OH]], %[[OW]]] : memref<1x128x20x20xf32>, vector<8xf32>
   // CHECK: scf.for {{.*}} iter_args
   // CHECK: scf.for {{.*}} iter_args
   // CHECK: vector.constant_mask [15] : vector<16xi1>
-  // CHECK: vector.maskedload {{.*}} : memref<1x64x41x41xf32>, vector<16xi1>, vector<16xf32> into vector<16xf32>
+  // CHECK: vector.maskedload {{.*}} : memref<1x128x41x41xf32>, vector<16xi1>, vector<16xf32> into vector<16xf32>
   // CHECK: vector.shuffle {{.*}} [0, 2, 4, 6, 8, 10, 12, 14]
   // CHECK: vector.fma
   // CHECK: arith.maximumf {{.*}} : vector<8xf32>
@@ -199,7 +199,7 @@ func.func @depthwise_stride2(%x: memref<1x64x41x41xf32>, %w: memref<64x3x3xf32>,
                                    affine_map<(n, f, oh, kh, kw, ow) -> (f, kh, kw)>,
                                    affine_map<(n, f, oh, kh, kw, ow) -> (n, f, oh, ow)>],
                   iterator_types = ["parallel", "parallel", "parallel", "reduction", "reduction", "parallel"]}
-      ins(%x, %w : memref<1x64x41x41xf32>, memref<64x3x3xf32>) outs(%y : memref<1x64x20x20xf32>) {
+      ins(%x, %w : memref<1x128x41x41xf32>, memref<128x3x3xf32>) outs(%y : memref<1x128x20x20xf32>) {
   ^bb0(%a: f32, %b: f32, %acc: f32):
     %p = arith.mulf %a, %b : f32
     %s = arith.addf %acc, %p : f32
@@ -207,7 +207,7 @@ func.func @depthwise_stride2(%x: memref<1x64x41x41xf32>, %w: memref<64x3x3xf32>,
   }
   linalg.generic {indexing_maps = [affine_map<(n, f, h, w) -> (n, f, h, w)>],
                   iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
-      outs(%y : memref<1x64x20x20xf32>) {
+      outs(%y : memref<1x128x20x20xf32>) {
   ^bb0(%v: f32):
     %r = arith.maximumf %v, %zero : f32
     linalg.yield %r : f32
@@ -271,26 +271,26 @@ func.func @integer_matmul(%a: memref<4x8xi32>, %b: memref<8x4xi32>, %c: memref<4
 // tap by tap; the window operand only gives the extents. The fill of the
 // output just before it becomes the accumulators' start.
 // CHECK-LABEL: func @max_pool
-func.func @max_pool(%x: memref<1x64x32x32xf32>, %window: memref<2x2xf32>, %y: memref<1x64x16x16xf32>) {
+func.func @max_pool(%x: memref<1x256x32x32xf32>, %window: memref<2x2xf32>, %y: memref<1x256x16x16xf32>) {
   // CHECK-NOT: linalg.fill
   // CHECK: scf.parallel
   // CHECK: scf.for %{{.+}} = %c0{{.*}} to %c16{{.*}} step %c8
-  // CHECK-NOT: vector.load %{{.+}} : memref<1x64x16x16xf32>
+  // CHECK-NOT: vector.load %{{.+}} : memref<1x256x16x16xf32>
   // CHECK: vector.broadcast %{{.+}} : f32 to vector<8xf32>
   // CHECK: scf.for {{.*}} iter_args
   // CHECK: scf.for {{.*}} iter_args
-  // CHECK: vector.maskedload {{.*}} : memref<1x64x32x32xf32>, vector<16xi1>, vector<16xf32> into vector<16xf32>
+  // CHECK: vector.maskedload {{.*}} : memref<1x256x32x32xf32>, vector<16xi1>, vector<16xf32> into vector<16xf32>
   // CHECK: vector.shuffle
   // CHECK: arith.maximumf {{.*}} : vector<8xf32>
   // CHECK: vector.store
   // CHECK-NOT: linalg.generic
   %ninf = arith.constant 0xFF800000 : f32
-  linalg.fill ins(%ninf : f32) outs(%y : memref<1x64x16x16xf32>)
+  linalg.fill ins(%ninf : f32) outs(%y : memref<1x256x16x16xf32>)
   linalg.generic {indexing_maps = [affine_map<(n, c, oh, ow, kh, kw) -> (n, c, oh * 2 + kh, ow * 2 + kw)>,
                                    affine_map<(n, c, oh, ow, kh, kw) -> (kh, kw)>,
                                    affine_map<(n, c, oh, ow, kh, kw) -> (n, c, oh, ow)>],
                   iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction"]}
-      ins(%x, %window : memref<1x64x32x32xf32>, memref<2x2xf32>) outs(%y : memref<1x64x16x16xf32>) {
+      ins(%x, %window : memref<1x256x32x32xf32>, memref<2x2xf32>) outs(%y : memref<1x256x16x16xf32>) {
   ^bb0(%a: f32, %w: f32, %acc: f32):
     %m = arith.maximumf %acc, %a : f32
     linalg.yield %m : f32

@@ -50,8 +50,10 @@ VectorResources resourcesOf(ModuleOp module) {
 }
 
 /// Loop nests of fewer iterations (multiply-adds, taps) than this run on one
-/// thread: handing work to the pool costs about a microsecond.
-constexpr int64_t kMinParallelWork = 1 << 16;
+/// thread: handing work to the pool and waiting for it costs a microsecond
+/// or two, as much as a few hundred thousand multiply-adds save on a second
+/// core (LeNet at 2 threads: 14 us with 1 << 16, 12 us with this).
+constexpr int64_t kMinParallelWork = 1 << 18;
 
 /// Whether a nest of these static loop sizes is worth the pool; sizes known
 /// only at run time are taken to be.
