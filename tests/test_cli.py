@@ -1,7 +1,9 @@
 """The command line: one output per --emit stage, and --help."""
 
+import re
 import subprocess
 import sys
+import tempfile
 
 import numpy as np
 import pytest
@@ -109,3 +111,51 @@ def test_emit_obj_links_into_a_c_program(model_path, tmp_path):
     got = np.array(run.stdout.split(), np.float32)
     x = (np.arange(N) % 7 - 3).astype(np.float32)
     np.testing.assert_allclose(got, np.maximum(x @ W, 0), rtol=1e-5, atol=1e-5)
+
+
+def test_ld_lld_links_a_host_library_that_computes(model_path, tmp_path):
+    """The toolchain that needs nothing of the target (ld.lld, llvm-mc and
+    library stubs), used on the host: the library it links loads and
+    computes, and needs only libc and libm."""
+    import onnx_mlc
+    from onnx_mlc import codegen
+
+    out = tmp_path / "net.ll"
+    cli(model_path, "--emit=llvm", "-o", out)
+    code = tmp_path / "code.o"
+    code.write_bytes(codegen.emit_object(out.read_text(), onnx_mlc.compiler.Options()))
+    lld = codegen._lld_toolchain(codegen.host_triple())
+    library = tmp_path / "net.so"
+    with tempfile.TemporaryDirectory() as workdir:
+        codegen._run(lld.link_shared([str(code), str(tmp_path / "net.constants.o")],
+                                     str(library), workdir), "linking")
+    assert needed_libraries(library) == {"libc.so.6", "libm.so.6"}
+    x = np.random.default_rng(1).standard_normal((1, N)).astype(np.float32)
+    (y,) = onnx_mlc.load(str(library))(x)
+    np.testing.assert_allclose(y, np.maximum(x @ W, 0), rtol=1e-5, atol=1e-5)
+
+
+def needed_libraries(library):
+    from onnx_mlc import codegen
+
+    dynamic = subprocess.run([codegen._llvm_tool("llvm-readelf"), "--dynamic-table", str(library)],
+                             capture_output=True, text=True, check=True).stdout
+    return set(re.findall(r"\(NEEDED\)\s+Shared library: \[([^\]]+)\]", dynamic))
+
+
+def test_aarch64_library_with_no_cross_toolchain(model_path, tmp_path):
+    """--target aarch64-linux-gnu links with ld.lld when there is no
+    aarch64-linux-gnu-gcc: an AArch64 shared library that needs only libc
+    and libm, exports the C ABI, and comes with its header."""
+    out = tmp_path / "net.so"
+    cli(model_path, "-O3", "--target", "aarch64-linux-gnu", "-o", out)
+    data = out.read_bytes()
+    assert data[:4] == b"\x7fELF" and int.from_bytes(data[16:18], "little") == 3  # ET_DYN
+    assert int.from_bytes(data[18:20], "little") == 183  # EM_AARCH64
+    assert needed_libraries(out) == {"libc.so.6", "libm.so.6"}
+    from onnx_mlc import codegen
+
+    symbols = subprocess.run([codegen._llvm_tool("llvm-nm"), "-D", "--defined-only", str(out)],
+                             capture_output=True, text=True, check=True).stdout
+    assert " T mlc_run\n" in symbols
+    assert (tmp_path / "net.h").exists()

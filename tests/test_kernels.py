@@ -15,7 +15,7 @@ from onnx import TensorProto as T
 from onnx import helper, numpy_helper
 
 import onnx_mlc
-from conftest import check_against_ort, make_model
+from conftest import check_against_ort, make_model, run_reference
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 from test_latency import mlp  # noqa: E402
@@ -128,6 +128,47 @@ def test_linear_weights_are_packed(tmp_path):
     assert re.search(r"@__constant_64x100xf32\w*_panels24\(.*tensor<5x64x24xf32>", text)
     assert not re.search(r"@__constant_64x100xf32(_\d+)?\(", text)
     check_against_ort(model, feeds, opt_level=3, rtol=1e-4, atol=1e-4)
+
+
+def deep_stage_block():
+    """ResNet-50's last stage in small: a 3x3 convolution of stride 2 and one
+    of stride 1 on a 7x7 image (whose 49 columns leave lanes empty along n,
+    and whose im2col the kernel reads in place), a 1x1 convolution with the
+    residual sum of a strided 1x1 projection, then Relu."""
+    rng = np.random.default_rng(2)
+
+    def w(name, *shape):
+        return numpy_helper.from_array(rng.standard_normal(shape).astype(np.float32) * 0.1, name)
+
+    inits = [w("w1", 64, 32, 3, 3), w("b1", 64), w("w2", 64, 64, 3, 3), w("w3", 128, 64, 1, 1),
+             w("b3", 128), w("w4", 128, 32, 1, 1)]
+    nodes = [helper.make_node("Conv", ["x", "w1", "b1"], ["c1"], strides=[2, 2], pads=[1, 1, 1, 1]),
+             helper.make_node("Relu", ["c1"], ["r1"]),
+             helper.make_node("Conv", ["r1", "w2"], ["c2"], pads=[1, 1, 1, 1]),
+             helper.make_node("Conv", ["c2", "w3", "b3"], ["c3"]),
+             helper.make_node("Conv", ["x", "w4"], ["skip"], strides=[2, 2]),
+             helper.make_node("Add", ["c3", "skip"], ["s"]),
+             helper.make_node("Relu", ["s"], ["y"])]
+    model = make_model(nodes, [("x", T.FLOAT, [1, 32, 14, 14])], [("y", T.FLOAT, None)], inits)
+    return model, {"x": rng.standard_normal((1, 32, 14, 14)).astype(np.float32)}
+
+
+@pytest.mark.parametrize("cpu, features", [("x86-64", ""), ("haswell", "+avx2,+fma"), (None, None)],
+                         ids=["sse2", "avx2", "host"])
+def test_deep_stage_runs_along_m(tmp_path, cpu, features):
+    """Convolutions whose weights are laid out for vectors along m (their
+    transposed panels, `_tpanels`), with the tiles transposed on the way
+    out, at each vector width (4 lanes: tiles of more rows than lanes),
+    hold against onnxruntime."""
+    from onnx_mlc.compiler import Options, compile_to
+
+    model, feeds = deep_stage_block()
+    out = tmp_path / "model.mlir"
+    compile_to(model, "mlir", Options(opt_level=3, cpu=cpu, features=features), str(out))
+    assert re.search(r"_tpanels\d+", out.read_text())
+    compiled = onnx_mlc.compile(model, opt_level=3, cpu=cpu, features=features, cache=False)
+    want = run_reference(model, feeds)
+    np.testing.assert_allclose(compiled(**feeds)[0], want[0], rtol=1e-4, atol=1e-4)
 
 
 def test_target_features_are_checked():

