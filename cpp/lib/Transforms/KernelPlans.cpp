@@ -158,34 +158,44 @@ std::optional<Im2colRead> im2colRead(linalg::LinalgOp op) {
            generic.getMatchingIndexingMap(generic.getDpsInitOperand(0)).isIdentity() &&
            generic.getBody()->getTerminator()->getOperand(0) == generic.getBody()->getArgument(0);
   };
-  SmallVector<Operation *> readers;
+  SmallVector<Operation *> copies, readers;
   for (Operation *user : buffer.getUsers()) {
     if (user == collapse.getOperation() || isa<memref::DeallocOp>(user))
       continue;
-    if (user->getBlock() != op->getBlock() ||
-        (!isCopy(user) && !(isa<linalg::LinalgOp>(user) && !collapse)))
+    if (user->getBlock() != op->getBlock())
       return std::nullopt;
-    if (!isCopy(user))
+    if (isCopy(user))
+      copies.push_back(user);
+    else if (isa<linalg::LinalgOp>(user) && !collapse)
       readers.push_back(user);
+    else
+      return std::nullopt;
   }
+  if (copies.empty())
+    return std::nullopt;
   if (collapse)
     for (Operation *user : collapse->getUsers()) {
       if (user->getBlock() != op->getBlock() || !isa<linalg::LinalgOp>(user))
         return std::nullopt;
       readers.push_back(user);
     }
-  linalg::GenericOp copy;
-  for (Operation *before = op->getPrevNode(); before && !copy; before = before->getPrevNode()) {
-    if (llvm::is_contained(readers, before))
-      return std::nullopt;
-    if (isCopy(before))
-      copy = cast<linalg::GenericOp>(before);
+  // The copy op reads, the last before it, and the next one after it.
+  Operation *last = nullptr, *next = nullptr;
+  for (Operation *c : copies) {
+    if (c->isBeforeInBlock(op)) {
+      if (!last || last->isBeforeInBlock(c))
+        last = c;
+    } else if (!next || c->isBeforeInBlock(next)) {
+      next = c;
+    }
   }
-  if (!copy)
+  if (!last)
     return std::nullopt;
-  for (Operation *after = op->getNextNode(); after && !isCopy(after); after = after->getNextNode())
-    if (llvm::is_contained(readers, after))
+  for (Operation *reader : readers)
+    if (reader != op.getOperation() && last->isBeforeInBlock(reader) &&
+        (!next || reader->isBeforeInBlock(next)))
       return std::nullopt;
+  auto copy = cast<linalg::GenericOp>(last);
   Value source = copy.getDpsInputs()[0];
   auto sourceType = dyn_cast<MemRefType>(source.getType());
   if (!sourceType || !sourceType.hasStaticShape() || !sourceType.getLayout().isIdentity() ||

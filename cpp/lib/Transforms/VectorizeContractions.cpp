@@ -930,6 +930,54 @@ private:
                          : loadStrided(b, loc, out, outAt, 1, vecType, mask);
     Value rowBase = scaled(b, loc, oh, plan.strides[0]);
     Value colBase = scaled(b, loc, ow0, plan.strides[1]);
+    std::optional<int64_t> rows = getConstantIntValue(sizes[plan.kh]);
+    std::optional<int64_t> cols = getConstantIntValue(sizes[plan.kw]);
+    Value result;
+    if (padding && !mask && rows && cols) {
+      // Most vectors' windows lie inside the source: those read it without
+      // bounds; the vectors at its edges, with them.
+      Value inside = windowInside(b, loc, rowBase, colBase, *rows, *cols);
+      auto split = scf::IfOp::create(b, loc, vecType, inside, /*withElseRegion=*/true);
+      OpBuilder tb = split.getThenBodyBuilder();
+      scf::YieldOp::create(tb, loc, combineWindow(tb, loc, acc, rowBase, colBase, mask, false));
+      OpBuilder eb = split.getElseBodyBuilder();
+      scf::YieldOp::create(eb, loc, combineWindow(eb, loc, acc, rowBase, colBase, mask, true));
+      result = split.getResult(0);
+    } else {
+      result = combineWindow(b, loc, acc, rowBase, colBase, mask, padding.has_value());
+    }
+    if (epilogue)
+      result = applyEpilogueTo(b, loc, epilogue, kColumnDim, result, lanes, outAt, mask);
+    storeMasked(b, loc, result, out, outAt, mask);
+  }
+
+  /// Whether every tap of the window of `rows` x `cols` at (rowBase,
+  /// colBase) in the padded input, for every lane, lies in the source.
+  Value windowInside(OpBuilder &b, Location loc, Value rowBase, Value colBase, int64_t rows,
+                     int64_t cols) {
+    auto cmp = [&](arith::CmpIPredicate p, Value l, Value r) {
+      return arith::CmpIOp::create(b, loc, p, l, r).getResult();
+    };
+    Value top = arith::SubIOp::create(b, loc, rowBase, idx(b, loc, padding->top));
+    Value left = arith::SubIOp::create(b, loc, colBase, idx(b, loc, padding->left));
+    // The last element read: the last lane's last tap (a stride of 2 reads
+    // one vector's span of 2 * lanes - 1).
+    Value bottom = arith::AddIOp::create(b, loc, top, idx(b, loc, (rows - 1) * plan.dilations[0]));
+    Value right = arith::AddIOp::create(
+        b, loc, left,
+        idx(b, loc, (cols - 1) * plan.dilations[1] + (lanes - 1) * plan.strides[1]));
+    Value zero = idx(b, loc, 0);
+    Value inside = arith::AndIOp::create(b, loc, cmp(arith::CmpIPredicate::sge, top, zero),
+                                         cmp(arith::CmpIPredicate::sge, left, zero));
+    inside = arith::AndIOp::create(b, loc, inside, cmp(arith::CmpIPredicate::slt, bottom, height));
+    return arith::AndIOp::create(b, loc, inside, cmp(arith::CmpIPredicate::slt, right, width));
+  }
+
+  /// The window's taps for the vector at (rowBase, colBase) combined into
+  /// `acc`; with `bounded`, reads outside the source give the pad value.
+  Value combineWindow(OpBuilder &b, Location loc, Value acc, Value rowBase, Value colBase,
+                      Value mask, bool bounded) {
+    Value n = ivs[plan.n], c = ivs[plan.c];
     // The taps of the window's row i combined into acc.
     auto rowOfTaps = [&](OpBuilder &hb, Value i, Value acc) -> Value {
       ivs[plan.kh] = i;
@@ -937,8 +985,9 @@ private:
       // Reading the unpadded source: rows outside it read only padding
       // (and a row inside it, to keep the address near the buffer).
       std::optional<Bounds> bounds;
-      if (padding) {
+      if (padding)
         row = arith::SubIOp::create(hb, loc, row, idx(hb, loc, padding->top));
+      if (bounded) {
         Value fromTop = arith::CmpIOp::create(hb, loc, arith::CmpIPredicate::sge, row,
                                               idx(hb, loc, 0));
         Value beforeBottom =
@@ -961,27 +1010,24 @@ private:
           });
       return kw.getResult(0);
     };
-    Value result;
     std::optional<int64_t> rows = getConstantIntValue(sizes[plan.kh]);
     if (plan.multiplyAdd && rows && *rows > 1 && *rows <= kMaxRowSums) {
       // A sum per row of the window, added up at the end: the rows' FMAs
       // are independent chains, not one chain of every tap.
       Value zero = arith::ConstantOp::create(b, loc, b.getZeroAttr(vecType));
+      Value result;
       for (int64_t i = 0; i < *rows; ++i) {
         Value sum = rowOfTaps(b, idx(b, loc, i), i == 0 ? acc : zero);
         result = i == 0 ? sum : arith::AddFOp::create(b, loc, result, sum).getResult();
       }
-    } else {
-      auto kh = scf::ForOp::create(
-          b, loc, idx(b, loc, 0), value(b, loc, sizes[plan.kh]), idx(b, loc, 1),
-          ValueRange{acc}, [&](OpBuilder &hb, Location, Value i, ValueRange accH) {
-            scf::YieldOp::create(hb, loc, ValueRange{rowOfTaps(hb, i, accH[0])});
-          });
-      result = kh.getResult(0);
+      return result;
     }
-    if (epilogue)
-      result = applyEpilogueTo(b, loc, epilogue, kColumnDim, result, lanes, outAt, mask);
-    storeMasked(b, loc, result, out, outAt, mask);
+    auto kh = scf::ForOp::create(
+        b, loc, idx(b, loc, 0), value(b, loc, sizes[plan.kh]), idx(b, loc, 1), ValueRange{acc},
+        [&](OpBuilder &hb, Location, Value i, ValueRange accH) {
+          scf::YieldOp::create(hb, loc, ValueRange{rowOfTaps(hb, i, accH[0])});
+        });
+    return kh.getResult(0);
   }
 
   /// The output's dim the vectors run along (NCHW's W).
