@@ -124,7 +124,8 @@ def test_ld_lld_links_a_host_library_that_computes(model_path, tmp_path):
     cli(model_path, "--emit=llvm", "-o", out)
     code = tmp_path / "code.o"
     code.write_bytes(codegen.emit_object(out.read_text(), onnx_mlc.compiler.Options()))
-    lld = codegen._lld_toolchain(codegen.host_triple())
+    lld, missing = codegen._lld_toolchain(codegen.host_triple())
+    assert lld, f"scripts/install.sh installs {missing}"
     library = tmp_path / "net.so"
     with tempfile.TemporaryDirectory() as workdir:
         codegen._run(lld.link_shared([str(code), str(tmp_path / "net.constants.o")],

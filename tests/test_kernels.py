@@ -153,16 +153,36 @@ def deep_stage_block():
     return model, {"x": rng.standard_normal((1, 32, 14, 14)).astype(np.float32)}
 
 
+def squeeze_excite_block():
+    """The 1x1 convolutions of a squeeze-and-excitation block, on a pooled
+    1x1 image (matrix-vector products), with a bias, ReLU and a residual
+    sum."""
+    rng = np.random.default_rng(3)
+
+    def w(name, *shape):
+        return numpy_helper.from_array(rng.standard_normal(shape).astype(np.float32) * 0.1, name)
+
+    inits = [w("w1", 64, 256, 1, 1), w("b1", 64), w("w2", 256, 64, 1, 1), w("b2", 256)]
+    nodes = [helper.make_node("Conv", ["x", "w1", "b1"], ["c1"]),
+             helper.make_node("Relu", ["c1"], ["r1"]),
+             helper.make_node("Conv", ["r1", "w2", "b2"], ["c2"]),
+             helper.make_node("Add", ["c2", "x"], ["y"])]
+    model = make_model(nodes, [("x", T.FLOAT, [1, 256, 1, 1])], [("y", T.FLOAT, None)], inits)
+    return model, {"x": rng.standard_normal((1, 256, 1, 1)).astype(np.float32)}
+
+
+@pytest.mark.parametrize("block", [deep_stage_block, squeeze_excite_block],
+                         ids=["deep-stage", "squeeze-excite"])
 @pytest.mark.parametrize("cpu, features", [("x86-64", ""), ("haswell", "+avx2,+fma"), (None, None)],
                          ids=["sse2", "avx2", "host"])
-def test_deep_stage_runs_along_m(tmp_path, cpu, features):
+def test_convolutions_along_m(tmp_path, cpu, features, block):
     """Convolutions whose weights are laid out for vectors along m (their
     transposed panels, `_tpanels`), with the tiles transposed on the way
-    out, at each vector width (4 lanes: tiles of more rows than lanes),
-    hold against onnxruntime."""
+    out (or stored as they are, for one column), at each vector width (4
+    lanes: tiles of more rows than lanes), hold against onnxruntime."""
     from onnx_mlc.compiler import Options, compile_to
 
-    model, feeds = deep_stage_block()
+    model, feeds = block()
     out = tmp_path / "model.mlir"
     compile_to(model, "mlir", Options(opt_level=3, cpu=cpu, features=features), str(out))
     assert re.search(r"_tpanels\d+", out.read_text())

@@ -447,9 +447,10 @@ func.func @padding_folded(%x: memref<1x16x10x10xf32>, %w: memref<16x1x3x3xf32>, 
 // A constant A with a single column of C to fill: the vectors run along m
 // (mlc-configure-kernels.mlir), loaded from A's transposed panels
 // (mlc-pack-weights.mlir) at [m0 / 16, k, 0] and [m0 / 16, k, 8]; B gives
-// the broadcast scalars. Each vector's block of 8 x 8 (2 columns, then
-// zeros) is transposed in 3 rounds of 8 shuffles, and every m's 2 columns
-// stored under a mask, after the bias and ReLU epilogue.
+// the broadcast scalars. The bias (a vector along m) and ReLU epilogue runs
+// on the tile; then each vector's block of 8 x 8 (2 columns, then zeros) is
+// transposed in 3 rounds of 8 shuffles, and every m's 2 columns stored
+// under a mask.
 // CHECK-LABEL: func @along_m
 // CHECK-SAME: (%[[B:.+]]: memref<32x2xf32>, %[[C:.+]]: memref<16x2xf32>, %[[BIAS:.+]]: memref<16xf32>)
 func.func @along_m(%b: memref<32x2xf32>, %c: memref<16x2xf32>, %bias: memref<16xf32>) {
@@ -461,10 +462,12 @@ func.func @along_m(%b: memref<32x2xf32>, %c: memref<16x2xf32>, %bias: memref<16x
   // CHECK-COUNT-2: vector.fma
   // CHECK: memref.load %[[B]][%[[K]], %{{.+}}]
   // CHECK-COUNT-2: vector.fma
+  // CHECK: vector.load %[[BIAS]]
+  // CHECK: arith.maximumf
+  // CHECK-COUNT-3: vector.load %[[BIAS]]
+  // CHECK-NOT: vector.load %[[BIAS]]
   // CHECK-COUNT-24: vector.shuffle
   // CHECK: %[[TWO:.+]] = vector.constant_mask [2] : vector<8xi1>
-  // CHECK: memref.load %[[BIAS]]
-  // CHECK: arith.maximumf
   // CHECK: vector.maskedstore %[[C]][%{{.+}}, %c0{{.*}}], %[[TWO]]
   // CHECK-COUNT-7: vector.maskedstore %[[C]]
   // CHECK-COUNT-24: vector.shuffle

