@@ -188,8 +188,7 @@ class _Lld:
         with open(src, "w") as f:
             f.write("\t.text\n" + "".join(f"\t.globl {s}\n\t.type {s}, %function\n{s}:\n"
                                           for s in symbols))
-        _run([self.mc, f"-triple={self.triple}", "-filetype=obj", "-o", src + ".o", src],
-             "assembling a library stub")
+        _run(self.assemble(src, src + ".o"), "assembling a library stub")
         stub = os.path.join(workdir, soname)
         _run([self.ld, "-shared", "-soname", soname, "-o", stub, src + ".o"],
              "linking a library stub")

@@ -103,9 +103,10 @@ constexpr int64_t kIm2colCost = 6;
 /// KernelConfig::alongM): A is a constant matrix, which mlc-pack-weights
 /// lays out along m, the sizes and C's stride along m are static, and the
 /// lanes that vectors along n leave empty (a 7x7 image fills 49 of 64),
-/// with the im2col that B's scalars along m can skip, cost more than
-/// transposing C.
-bool prefersAlongM(linalg::LinalgOp op, const ContractionPlan &plan, int64_t lanes) {
+/// with the im2col that B's scalars along m can skip (`im2col`), cost more
+/// than transposing C.
+bool prefersAlongM(linalg::LinalgOp op, const ContractionPlan &plan, int64_t lanes,
+                   bool im2col) {
   int64_t m = plan.sizes[plan.m], n = plan.sizes[plan.n], k = plan.sizes[plan.k];
   AffineMap cMap = op.getIndexingMapsArray()[2];
   std::optional<unsigned> cRow = cMap.getResultPosition(getAffineDimExpr(plan.m, op.getContext()));
@@ -118,7 +119,7 @@ bool prefersAlongM(linalg::LinalgOp op, const ContractionPlan &plan, int64_t lan
   if (!a || (dense && dense.isSplat()))
     return false;
   auto roundUp = [&](int64_t size) { return llvm::divideCeil(size, lanes) * lanes; };
-  int64_t alongN = m * roundUp(n) * k + (im2colRead(op) ? k * n * kIm2colCost : 0);
+  int64_t alongN = m * roundUp(n) * k + (im2col ? k * n * kIm2colCost : 0);
   int64_t alongM = n * roundUp(m) * k + m * n * kTransposeCost;
   return alongM < alongN;
 }
@@ -150,7 +151,8 @@ KernelConfig configureContraction(linalg::LinalgOp op, ContractionPlan plan,
   config.lanes = std::max(1u, target.bits / bits);
   int regs = std::max<int>(target.registers, 4);
   int vectors = 2;
-  config.alongM = prefersAlongM(op, plan, config.lanes);
+  std::optional<Im2colRead> im2col = im2colRead(op);
+  config.alongM = prefersAlongM(op, plan, config.lanes, im2col.has_value());
   // Along m (static then), no more vectors than m fills.
   auto vectorsFilled = [&](int64_t most) -> int {
     if (!config.alongM)
@@ -167,10 +169,8 @@ KernelConfig configureContraction(linalg::LinalgOp op, ContractionPlan plan,
     rows = rowsFor(plan.sizes[plan.m], fit, vectors);
     // An im2col read in place: tiles that divide the image's rows, or hold
     // whole ones, whose scalars then lie a fixed step apart in each.
-    if (std::optional<Im2colRead> im2col = im2colRead(op)) {
-      unsigned p = *op.getIndexingMapsArray()[1].getResultPosition(
-          getAffineDimExpr(plan.m, op.getContext()));
-      int64_t length = im2col->groups[p].back().first;
+    if (im2col) {
+      int64_t length = im2col->innermost(op, plan.m).first;
       for (int aligned = fit; aligned * vectors >= 8; --aligned)
         if (length % aligned == 0 || aligned % length == 0) {
           rows = aligned;

@@ -242,6 +242,12 @@ std::optional<Im2colRead> im2colRead(linalg::LinalgOp op) {
   return read;
 }
 
+std::pair<int64_t, int64_t> Im2colRead::innermost(linalg::LinalgOp op, unsigned loop) const {
+  unsigned p = *op.getIndexingMapsArray()[1].getResultPosition(
+      getAffineDimExpr(loop, op.getContext()));
+  return groups[p].back();
+}
+
 std::optional<int64_t> staticStride(Value v, unsigned dim) {
   auto type = dyn_cast<MemRefType>(v.getType());
   SmallVector<int64_t> strides;

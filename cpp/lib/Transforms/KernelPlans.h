@@ -91,6 +91,11 @@ struct Im2colRead {
   /// Per dim of B, (size, coefficient) of each copy loop it collapses,
   /// outermost first.
   llvm::SmallVector<llvm::SmallVector<std::pair<int64_t, int64_t>>> groups;
+
+  /// (size, coefficient) of the innermost copy loop that B's index along
+  /// the product's loop `loop` collapses: for n, the length of the image's
+  /// rows and the step between their columns in the source.
+  std::pair<int64_t, int64_t> innermost(mlir::linalg::LinalgOp op, unsigned loop) const;
 };
 
 /// The im2col that made `op`'s B, if B can be read in place: a copy (one

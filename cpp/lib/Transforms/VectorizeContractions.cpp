@@ -435,9 +435,7 @@ public:
     if (im2col) {
       // Tiles that divide the image's rows stay in one; tiles of whole rows
       // hold runs of one row each. Otherwise, every row runs alone.
-      unsigned p = *op.getIndexingMapsArray()[1].getResultPosition(
-          getAffineDimExpr(rowDim, op.getContext()));
-      auto [length, step] = im2col->groups[p].back();
+      auto [length, step] = im2col->innermost(op, rowDim);
       im2colStep = step;
       im2colRun = length % tileRows == 0 ? tileRows : tileRows % length == 0 ? length : 1;
       auto type = cast<MemRefType>(im2col->source.getType());
